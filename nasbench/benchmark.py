@@ -1,0 +1,243 @@
+"""Benchmark: query a table through its search space.
+
+Example:
+    >>> import nasbench
+    >>> b = nasbench.load("nbgraph-cora")
+    >>> round(b.query("0,1,1,2|gcn,gin,fc,cheb", "valid_accuracy"), 4)
+    0.7913
+    >>> row, best = b.optimum("valid_accuracy")
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from nasbench.errors import MissingEntryError, NasbenchError
+from nasbench.spaces import Space, space_for_table
+from nasbench.table import MetricInfo, Split, Table
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+ON_MISS = ("error", "train")
+
+
+def data_dirs() -> list[Path]:
+    """Directories searched for named tables: ``$NASBENCH_DATA`` (a path list) first, then ``data/``."""
+    extra = [Path(p) for p in os.environ.get("NASBENCH_DATA", "").split(os.pathsep) if p]
+    return extra + [DATA_DIR]
+
+
+def _named_tables() -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for directory in reversed(data_dirs()):
+        if directory.is_dir():
+            for path in sorted(directory.glob("*.h5")):
+                found[path.stem] = path
+    return found
+
+
+def list_benchmarks() -> list[str]:
+    """Names of the tables that :func:`load` finds by name (no table is opened)."""
+    return sorted(_named_tables())
+
+
+def resolve(name_or_path: str | os.PathLike) -> Path:
+    """The file a benchmark name or path refers to; an unknown name raises listing the known ones."""
+    text = str(name_or_path)
+    path = Path(text)
+    if path.suffix in (".h5", ".hdf5") or os.sep in text or path.is_file():
+        if not path.is_file():
+            raise NasbenchError(f"no table file at {path}")
+        return path
+    tables = _named_tables()
+    if text not in tables:
+        raise NasbenchError(f"unknown benchmark {text!r}; known benchmarks: {', '.join(sorted(tables)) or 'none'}")
+    return tables[text]
+
+
+def load(name_or_path: str | os.PathLike, *, on_miss: str = "error", verify: str = "auto") -> "Benchmark":
+    """Open a benchmark by name (see :func:`list_benchmarks`) or by table path.
+
+    ``on_miss="error"`` (default) raises :class:`MissingEntryError` for an entry the table lacks;
+    ``on_miss="train"`` trains it live where the table names a trainer, stores it and returns it.
+    """
+    if on_miss not in ON_MISS:
+        raise NasbenchError(f"on_miss must be one of {', '.join(ON_MISS)}, not {on_miss!r}")
+    table = Table.open(resolve(name_or_path), verify=verify)
+    return Benchmark(table, space_for_table(table), on_miss=on_miss)
+
+
+class Benchmark:
+    """A table seen through its search space.
+
+    Metric names say their split (``valid_accuracy``, ``test_accuracy``) or are split-free
+    (``latency``, ``params``, ``train_time``). ``fidelity=None`` means the final fidelity;
+    ``seed=None`` means the mean over the seeds that hold a value.
+    """
+
+    def __init__(self, table: Table, space: Space, *, on_miss: str = "error") -> None:
+        self.table = table
+        self.space = space
+        self.on_miss = on_miss
+        self.name: str = table.name
+        self.n_archs: int = table.n_archs
+        self.metrics: Mapping[str, MetricInfo] = table.metrics
+        self.fidelities: np.ndarray = table.fidelities
+        self.seeds: np.ndarray = table.seeds
+        self.fidelity_unit: str = table.fidelity_unit
+        self.checksum: str = table.checksum
+        self.search_metric: str = table.search_metric or self._first(Split.VALID)
+        self.test_metric: str = table.test_metric or self._first(Split.TEST)
+        self._fidelity_index = {float(f): i for i, f in enumerate(self.fidelities)}
+        self._seed_index = {int(s): i for i, s in enumerate(self.seeds)}
+        self._final: dict[str, np.ndarray] = {}
+        self._miss_handler: Callable[..., None] | None = None
+        if space.size != self.n_archs and not table.extra.get("partial", False):
+            raise NasbenchError(f"table {self.name} has {self.n_archs} rows but its space {space.name} has {space.size}")
+
+    def _first(self, split: Split) -> str:
+        return next((m for m, info in self.metrics.items() if info.split == split), "")
+
+    # --- resolving arguments -----------------------------------------------------------------
+    def row(self, arch: Any) -> int:
+        """Row of an architecture given as gene tuple, string or row number."""
+        if isinstance(arch, (int, np.integer)) and not isinstance(arch, bool):
+            if not 0 <= arch < self.n_archs:
+                raise NasbenchError(f"row {arch} is outside benchmark {self.name} (0..{self.n_archs - 1})")
+            return int(arch)
+        if isinstance(arch, str):
+            return self.space.index(self.space.parse(arch))
+        if isinstance(arch, (tuple, list)):
+            return self.space.index(self.space.check(arch))
+        raise NasbenchError(f"cannot read {arch!r} as an architecture: give a row number, a string "
+                            f"({self.space.string_form}) or a gene tuple")
+
+    def metric_info(self, metric: str) -> MetricInfo:
+        info = self.metrics.get(metric)
+        if info is None:
+            raise NasbenchError(f"benchmark {self.name} has no metric {metric!r}; known metrics: {', '.join(self.metrics)}")
+        return info
+
+    def fidelity_index(self, fidelity: float | None) -> int:
+        if fidelity is None:
+            return len(self.fidelities) - 1
+        index = self._fidelity_index.get(float(fidelity))
+        if index is None:
+            raise NasbenchError(f"benchmark {self.name} has no fidelity {fidelity!r} {self.fidelity_unit}; "
+                                f"known fidelities: {_short(self.fidelities)}")
+        return index
+
+    def seed_index(self, seed: int) -> int:
+        index = self._seed_index.get(int(seed)) if float(seed).is_integer() else None
+        if index is None:
+            raise NasbenchError(f"benchmark {self.name} has no seed {seed!r}; known seeds: {_short(self.seeds)}")
+        return index
+
+    # --- queries -----------------------------------------------------------------------------
+    def final(self, metric: str) -> np.ndarray:
+        """Seed-mean of ``metric`` at the final fidelity for every row (NaN where no seed has it)."""
+        vector = self._final.get(metric)
+        if vector is None:
+            self.metric_info(metric)
+            values = self.table.metric(metric)[:, :, -1]
+            with np.errstate(all="ignore"):
+                counts = np.sum(~np.isnan(values), axis=1)
+                vector = np.where(counts > 0, np.nansum(values, axis=1) / np.maximum(counts, 1), np.nan)
+            vector.flags.writeable = False
+            self._final[metric] = vector
+        return vector
+
+    def query(self, arch: Any, metric: str, *, fidelity: float | None = None, seed: int | None = None) -> float:
+        """One value: ``metric`` of ``arch`` at ``fidelity`` (None = final) for ``seed`` (None = mean)."""
+        row = arch if type(arch) is int and 0 <= arch < self.n_archs else self.row(arch)
+        if fidelity is None and seed is None:
+            vector = self._final.get(metric)
+            value = (vector if vector is not None else self.final(metric))[row]
+        else:
+            values = self.table.metric(metric)[row, :, self.fidelity_index(fidelity)]
+            if seed is None:
+                present = values[~np.isnan(values)]
+                value = present.mean() if present.size else math.nan
+            else:
+                value = values[self.seed_index(seed)]
+        if value != value:
+            return self._missing(row, metric, fidelity, seed)
+        return float(value)
+
+    def query_many(self, rows: Sequence[int] | np.ndarray, metric: str, *, fidelity: float | None = None,
+                   seed: int | None = None) -> np.ndarray:
+        """Vectorised :meth:`query` over row numbers; missing entries come back as NaN."""
+        rows = np.asarray(rows)
+        if rows.size and (rows.dtype.kind not in "iu" or rows.min() < 0 or rows.max() >= self.n_archs):
+            raise NasbenchError(f"rows must be integers in 0..{self.n_archs - 1}")
+        if fidelity is None and seed is None:
+            vector = self._final.get(metric)
+            return (vector if vector is not None else self.final(metric))[rows]
+        values = self.table.metric(metric)[:, :, self.fidelity_index(fidelity)]
+        if seed is None:
+            with np.errstate(all="ignore"):
+                return np.nanmean(values[rows], axis=1)
+        return values[rows, self.seed_index(seed)]
+
+    def optimum(self, metric: str) -> tuple[int, float]:
+        """Best row by seed-mean ``metric`` at the final fidelity, and its value."""
+        vector = self.final(metric)
+        if np.all(np.isnan(vector)):
+            raise NasbenchError(f"benchmark {self.name} has no value of {metric!r} at its final fidelity")
+        row = int(np.nanargmax(vector) if self.metric_info(metric).higher_is_better else np.nanargmin(vector))
+        return row, float(vector[row])
+
+    def regret(self, value: float, metric: str) -> float:
+        """Distance of ``value`` from the optimum of ``metric`` (non-negative)."""
+        _, best = self.optimum(metric)
+        return best - value if self.metric_info(metric).higher_is_better else value - best
+
+    def _missing(self, row: int, metric: str, fidelity: float | None, seed: int | None) -> float:
+        where = (f"{self.space.encode(self.space.arch_of_row(row))} (row {row}), metric {metric}, "
+                 f"fidelity {'final' if fidelity is None else fidelity}, seed {'mean' if seed is None else seed}")
+        if self.on_miss == "train" and self._miss_handler is not None:
+            self._miss_handler(self, row, fidelity, seed)
+            return self.query(row, metric, fidelity=fidelity, seed=seed)
+        if self.on_miss == "train":
+            raise MissingEntryError(f"benchmark {self.name} lacks {where} and has no live trainer")
+        raise MissingEntryError(f"benchmark {self.name} lacks {where}")
+
+    # --- export ------------------------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """One row per architecture x seed x fidelity: ``arch, seed, fidelity`` and every metric."""
+        n_archs, n_seeds, n_fids = self.n_archs, len(self.seeds), len(self.fidelities)
+        frame = pd.DataFrame({
+            "arch": np.repeat(self.table.archs, n_seeds * n_fids),
+            "seed": np.tile(np.repeat(self.seeds, n_fids), n_archs),
+            "fidelity": np.tile(self.fidelities, n_archs * n_seeds),
+        })
+        for metric in self.metrics:
+            frame[metric] = self.table.metric(metric).reshape(-1)
+        return frame
+
+    def info(self) -> dict[str, Any]:
+        """Everything a user needs to know about the table, JSON-serialisable."""
+        t = self.table
+        return {
+            "name": self.name, "path": str(t.path), "space": self.space.name, "n_archs": self.n_archs,
+            "seeds": self.seeds.tolist(), "fidelities": self.fidelities.tolist(), "fidelity_unit": self.fidelity_unit,
+            "metrics": {m: {"split": i.split.value, "unit": i.unit, "higher_is_better": i.higher_is_better}
+                        for m, i in self.metrics.items()},
+            "search_metric": self.search_metric, "test_metric": self.test_metric,
+            "cost_metric": t.cost_metric, "cost_model": t.cost_model,
+            "source": t.attrs.get("source", ""), "licence": t.attrs.get("licence", ""),
+            "version": t.attrs.get("version", ""), "checksum": self.checksum, "provenance": t.extra,
+        }
+
+    def __repr__(self) -> str:
+        return f"Benchmark({self.name!r}, space={self.space.name}, archs={self.n_archs}, metrics={list(self.metrics)})"
+
+
+def _short(values: np.ndarray) -> str:
+    items = [f"{v:g}" if isinstance(v, float) else str(v) for v in values.tolist()]
+    return ", ".join(items if len(items) <= 12 else items[:6] + ["..."] + items[-3:])

@@ -1,0 +1,70 @@
+"""Search spaces, one module each, and a registry from name to factory.
+
+A table names its space; :func:`space_for_table` builds it, handing over any index data the table
+stores (for instance NAS-Bench-Graph's raw-to-row map).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from nasbench.errors import NasbenchError
+from nasbench.spaces.base import Arch, Space
+
+if TYPE_CHECKING:
+    from nasbench.table import Table
+
+_FACTORIES: dict[str, Callable[["Table | None"], Space]] = {}
+
+
+def register_space(name: str) -> Callable:
+    """Register ``factory(table_or_None) -> Space`` under ``name``; a duplicate name raises."""
+
+    def wrap(factory: Callable[["Table | None"], Space]) -> Callable:
+        if name in _FACTORIES:
+            raise NasbenchError(f"a search space named {name!r} is already registered")
+        _FACTORIES[name] = factory
+        return factory
+
+    return wrap
+
+
+def list_spaces() -> list[str]:
+    return sorted(_FACTORIES)
+
+
+def get_space(name: str, table: "Table | None" = None) -> Space:
+    """Build the space ``name`` (using ``table``'s index data when given)."""
+    factory = _FACTORIES.get(name)
+    if factory is None:
+        raise NasbenchError(f"unknown search space {name!r}; known spaces: {', '.join(list_spaces())}")
+    return factory(table)
+
+
+def space_for_table(table: "Table") -> Space:
+    return get_space(table.space, table)
+
+
+@register_space("nb201")
+def _nb201(table: "Table | None") -> Space:
+    from nasbench.spaces.nb201 import Nb201Space
+
+    return Nb201Space()
+
+
+def _nbgraph_factory(ops_name: str) -> Callable[["Table | None"], Space]:
+    def factory(table: "Table | None") -> Space:
+        from nasbench.spaces import nbgraph
+
+        ops = nbgraph.OPS if ops_name == "all" else nbgraph.PROTEINS_OPS
+        if table is not None and table.has("extra/raw_to_row"):
+            return nbgraph.NbGraphSpace(ops, raw_to_row=table.dataset("extra/raw_to_row"), row_keys=table.codes)
+        return nbgraph.NbGraphSpace(ops)
+
+    return factory
+
+
+register_space("nbgraph")(_nbgraph_factory("all"))
+register_space("nbgraph-proteins")(_nbgraph_factory("proteins"))
+
+__all__ = ["Arch", "Space", "get_space", "list_spaces", "register_space", "space_for_table"]

@@ -1,0 +1,146 @@
+"""The search-space interface every space module implements.
+
+An architecture is a tuple of small non-negative integers (its *genes*); gene ``i`` takes values in
+``range(space.n_choices[i])``. Strategies see only this interface, so every strategy works on every
+space: categorical models (TPE, GP, BANANAS) read ``n_choices`` and ``genes``; evolutionary ones call
+``mutate`` and ``neighbours``; all of them call ``sample``.
+
+Several raw architectures may be the same network (isomorphic graphs); ``index`` maps each to one
+canonical *row* of the benchmark table, ``decode(row)`` gives that row's canonical architecture.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Sequence
+
+import numpy as np
+
+from nasbench.errors import NasbenchError
+
+Arch = tuple[int, ...]
+
+
+class Space(ABC):
+    """A finite search space of architectures encoded as integer gene tuples."""
+
+    #: registry name of the space, e.g. ``"nbgraph"``
+    name: str = ""
+    #: number of values each gene can take
+    n_choices: tuple[int, ...] = ()
+    #: human-readable form of an architecture string, shown when parsing fails
+    string_form: str = ""
+
+    # --- sizes -------------------------------------------------------------------------------
+    @property
+    @abstractmethod
+    def size(self) -> int:
+        """Number of canonical rows (distinct architectures) in the space."""
+
+    @property
+    def n_raw(self) -> int:
+        """Number of raw gene tuples (before validity and isomorphism are taken into account)."""
+        return int(np.prod(self.n_choices, dtype=np.int64))
+
+    # --- strings -----------------------------------------------------------------------------
+    @abstractmethod
+    def encode(self, arch: Arch) -> str:
+        """The architecture's string form (not canonicalised: encode(decode(s)) == s)."""
+
+    @abstractmethod
+    def parse(self, text: str) -> Arch:
+        """Parse a string form; raise :class:`NasbenchError` showing ``string_form`` if malformed."""
+
+    def decode(self, value: str | int) -> Arch:
+        """Architecture of a string, or the canonical architecture stored in a row."""
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            return self.arch_of_row(int(value))
+        if isinstance(value, str):
+            return self.parse(value)
+        raise NasbenchError(f"cannot decode {value!r}: expected an architecture string or a row number")
+
+    # --- rows --------------------------------------------------------------------------------
+    @abstractmethod
+    def index(self, arch: Arch) -> int:
+        """Canonical row of an architecture (isomorphic architectures share a row)."""
+
+    @abstractmethod
+    def arch_of_row(self, row: int) -> Arch:
+        """The canonical architecture of a row."""
+
+    def canonical(self, arch: Arch) -> Arch:
+        """The canonical representative of ``arch``'s isomorphism class."""
+        return self.arch_of_row(self.index(arch))
+
+    def is_valid(self, arch: Arch) -> bool:
+        """Whether a gene tuple is an architecture of the space."""
+        return (
+            len(arch) == len(self.n_choices)
+            and all(isinstance(g, (int, np.integer)) and 0 <= g < n for g, n in zip(arch, self.n_choices))
+        )
+
+    def check(self, arch: Sequence[int]) -> Arch:
+        """Return ``arch`` as a tuple, or raise :class:`NasbenchError` if it lies outside the space."""
+        arch = tuple(int(g) for g in arch)
+        if not self.is_valid(arch):
+            raise NasbenchError(
+                f"{arch} is not an architecture of the {self.name} space "
+                f"(expected {len(self.n_choices)} genes with ranges {list(self.n_choices)}, "
+                f"string form {self.string_form})"
+            )
+        return arch
+
+    # --- sampling and moves ------------------------------------------------------------------
+    def sample(self, rng: np.random.Generator) -> Arch:
+        """Uniform over the valid raw encodings (rejection sampling)."""
+        while True:
+            arch = tuple(int(rng.integers(n)) for n in self.n_choices)
+            if self.is_valid(arch):
+                return arch
+
+    def neighbours(self, arch: Arch) -> list[Arch]:
+        """Valid architectures differing from ``arch`` in exactly one gene, in a fixed order,
+        one per canonical row other than ``arch``'s own."""
+        own = self.index(arch)
+        seen = {own}
+        result = []
+        for position, n in enumerate(self.n_choices):
+            for value in range(n):
+                if value == arch[position]:
+                    continue
+                other = arch[:position] + (value,) + arch[position + 1:]
+                if not self.is_valid(other):
+                    continue
+                row = self.index(other)
+                if row not in seen:
+                    seen.add(row)
+                    result.append(other)
+        return result
+
+    def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
+        """Change exactly one gene to a different value (uniform position, uniform new value),
+        retrying until the result is valid."""
+        while True:
+            position = int(rng.integers(len(self.n_choices)))
+            n = self.n_choices[position]
+            if n < 2:
+                continue
+            value = int(rng.integers(n - 1))
+            value += value >= arch[position]
+            child = arch[:position] + (value,) + arch[position + 1:]
+            if self.is_valid(child):
+                return child
+
+    # --- encodings for models ----------------------------------------------------------------
+    def one_hot(self, arch: Arch) -> np.ndarray:
+        """Concatenated one-hot encoding of the genes (length ``sum(n_choices)``)."""
+        out = np.zeros(sum(self.n_choices), dtype=np.float64)
+        offset = 0
+        for g, n in zip(arch, self.n_choices):
+            out[offset + g] = 1.0
+            offset += n
+        return out
+
+    def path_encoding(self, arch: Arch) -> np.ndarray | None:
+        """Path encoding (BANANAS) where the space has input-to-output paths, else ``None``."""
+        return None
