@@ -69,7 +69,12 @@ def load(name_or_path: str | os.PathLike, *, on_miss: str = "error", verify: str
     if on_miss not in ON_MISS:
         raise NasbenchError(f"on_miss must be one of {', '.join(ON_MISS)}, not {on_miss!r}")
     table = Table.open(resolve(name_or_path), verify=verify)
-    return Benchmark(table, space_for_table(table), on_miss=on_miss)
+    benchmark = Benchmark(table, space_for_table(table), on_miss=on_miss)
+    if on_miss == "train":
+        from nasbench.train.live import attach  # torch is an optional extra: imported only when asked for
+
+        attach(benchmark)
+    return benchmark
 
 
 class Benchmark:

@@ -98,6 +98,14 @@ class Space(ABC):
             if self.is_valid(arch):
                 return arch
 
+    def sample_batch(self, rng: np.random.Generator, n: int) -> list[Arch]:
+        """``n`` independent uniform samples (vectorised; the same distribution as :meth:`sample`)."""
+        result: list[Arch] = []
+        while len(result) < n:
+            draws = rng.integers(0, self.n_choices, size=(n - len(result), len(self.n_choices)))
+            result.extend(a for a in map(tuple, draws.tolist()) if self.is_valid(a))
+        return result
+
     def neighbours(self, arch: Arch) -> list[Arch]:
         """Valid architectures differing from ``arch`` in exactly one gene, in a fixed order,
         one per canonical row other than ``arch``'s own."""

@@ -1,0 +1,18 @@
+"""Search strategies, one file each, registered by name.
+
+``registry()`` is the ``nasbench.strategies`` entry point through which ``nasbench.run`` and the CLI
+find them (nasbench itself never imports this package).
+"""
+
+from __future__ import annotations
+
+from strategies import random_search, regularized_evolution  # noqa: F401  (registration)
+from strategies.base import REGISTRY, Strategy, register
+
+
+def registry() -> dict[str, type[Strategy]]:
+    """Every registered strategy by name."""
+    return dict(REGISTRY)
+
+
+__all__ = ["REGISTRY", "Strategy", "register", "registry"]

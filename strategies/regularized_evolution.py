@@ -1,0 +1,45 @@
+"""Regularized evolution [rea] (aging evolution).
+
+Reference: Real, Aggarwal, Huang & Le, "Regularized Evolution for Image Classifier Architecture
+Search" (AAAI 2019); defaults from the NAS-Bench-201 / NATS-Bench scripts (D-X-Y/AutoDL-Projects,
+``R_EA.py``): population P=10, tournament S=3. The first P evaluations are uniform samples; then each
+cycle draws S members *with replacement* from the population (as the reference), mutates the best
+and appends the child, and the oldest member dies. Mutation is the space's ``mutate``: one gene
+(edge) chosen uniformly, changed to a different value (the NASLib variant; AutoDL instead picks a node
+first). With several workers the evolution is asynchronous, as in the paper: a free worker mutates
+from the population as it stands, and members join it in finishing order.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from strategies.base import Job, Result, Strategy, check_int, register
+
+
+@register("rea")
+class RegularizedEvolution(Strategy):
+    summary = "regularized (aging) evolution, P=10 S=3 as the NAS-Bench-201 scripts"
+
+    def __init__(self, *, population_size: int = 10, sample_size: int = 3) -> None:
+        self.population_size = check_int("population_size", population_size, 2)
+        self.sample_size = check_int("sample_size", sample_size, 1)
+
+    def start(self) -> None:
+        self._population: deque = deque()  # (score, arch), oldest first
+        self._initial_asked = 0
+
+    def ask(self) -> Job:
+        if self._initial_asked < self.population_size:
+            self._initial_asked += 1
+            return Job(self.space.sample(self.rng))
+        if not self._population:  # every initial job still running (many workers): keep sampling
+            return Job(self.space.sample(self.rng))
+        members = self.rng.integers(len(self._population), size=self.sample_size)
+        parent = max((self._population[i] for i in members), key=lambda member: member[0])
+        return Job(self.space.mutate(parent[1], self.rng))
+
+    def tell(self, job: Job, result: Result) -> None:
+        self._population.append((result.score, job.arch))
+        if len(self._population) > self.population_size:
+            self._population.popleft()
