@@ -266,7 +266,7 @@ def run(
     eval_name = bench.table.extra.get("eval_cost_metric", "") if cost is None else ""
     eval_values = bench.table.metric(eval_name) if eval_name else None
     objective_values = [(bench.table.metric(o), 1.0 if bench.metric_info(o).higher_is_better else -1.0) for o in objectives]
-    test_final = bench.final(test)
+    test_final = bench.final(test).tolist()
     fidelity_index = {float(f): i for i, f in enumerate(bench.fidelities)}
     last_fidelity = len(bench.fidelities) - 1
     n_seeds = len(bench.seeds)
@@ -274,18 +274,19 @@ def run(
     space_index = bench.space.index
     overhead = getattr(instance, "overhead", None)
 
-    out: dict[str, list] = {k: [] for k in _COLUMNS}
+    records: list[tuple] = []  # one tuple per finished evaluation, turned into columns at the end
     running: list[tuple] = []
     free = list(range(workers))
     clock, started, sequence = 0.0, 0, 0
     incumbent_key = (-1, -math.inf)
     incumbent = (-1, math.nan, math.nan)
-    seed_draws = np.empty(0, dtype=np.int64)
+    seed_draws: list[int] = []
     draw_position = 0
+    ask, tell, heappush, heappop = instance.ask, instance.tell, heapq.heappush, heapq.heappop
 
     while True:
         while free and (max_evals is None or started < max_evals) and (max_time is None or clock < max_time):
-            job = instance.ask()
+            job = ask()
             if job is None:
                 break
             row = space_index(job.arch)
@@ -294,55 +295,36 @@ def run(
                 raise NasbenchError(f"strategy {name!r} asked for fidelity {job.fidelity}, which {bench.name} lacks")
             if n_seeds > 1:
                 if draw_position == len(seed_draws):
-                    seed_draws, draw_position = loop_rng.integers(n_seeds, size=4096), 0
-                seed_col = int(seed_draws[draw_position])
+                    seed_draws, draw_position = loop_rng.integers(n_seeds, size=4096).tolist(), 0
+                seed_col = seed_draws[draw_position]
                 draw_position += 1
             else:
                 seed_col = 0
-            value = search_values[row, seed_col, fid]
+            value = float(search_values[row, seed_col, fid])
             live = False
             if value != value:
                 seed_col, value, live = _fill_missing(bench, search_values, search, row, seed_col, fid)
             if cost_values is None:
                 spent = 1.0
             else:
-                spent = float(cost_values[row, seed_col, fid])
-                if job.resume_from is not None:
-                    spent -= float(cost_values[row, seed_col, fidelity_index[float(job.resume_from)]])
-                if eval_values is not None:
-                    spent += float(eval_values[row, seed_col, fid])
-                if spent != spent:
-                    raise MissingEntryError(f"benchmark {bench.name} lacks the cost {cost_name} of row {row}")
-            begin = clock + (float(overhead()) if overhead is not None else 0.0)
-            worker = heapq.heappop(free)
-            extra = tuple(s * float(a[row, seed_col, fid]) for a, s in objective_values)
-            heapq.heappush(running, (begin + spent, sequence, worker, begin, job, row, fid, seed_col,
-                                     float(value), spent, live, extra))
+                spent = _cost(cost_values, eval_values, fidelity_index, job, row, seed_col, fid, bench.name, cost_name)
+            begin = clock + overhead() if overhead is not None else clock
+            extra = tuple([s * float(a[row, seed_col, fid]) for a, s in objective_values]) if objective_values else ()
+            heappush(running, (begin + spent, sequence, heappop(free), begin, job, row, fid, seed_col,
+                               value, spent, live, extra))
             sequence += 1
             started += 1
         if not running:
             break
-        end, _, worker, begin, job, row, fid, seed_col, value, spent, live, extra = heapq.heappop(running)
+        end, _, worker, begin, job, row, fid, seed_col, value, spent, live, extra = heappop(running)
         clock = end
-        heapq.heappush(free, worker)
+        heappush(free, worker)
         score = sign * value
-        instance.tell(job, Result(job, score, spent, extra))
-        key = (fid, score)
-        if key > incumbent_key:
-            incumbent_key = key
-            incumbent = (row, value, float(test_final[row]))
-        out["start"].append(begin)
-        out["end"].append(end)
-        out["worker"].append(worker)
-        out["row"].append(row)
-        out["fidelity"].append(float(bench.fidelities[fid]))
-        out["seed"].append(int(seeds[seed_col]))
-        out["valid"].append(value)
-        out["cost"].append(spent)
-        out["live"].append(live)
-        out["incumbent_row"].append(incumbent[0])
-        out["incumbent_valid"].append(incumbent[1])
-        out["incumbent_test"].append(incumbent[2])
+        tell(job, Result(job, score, spent, extra))
+        if fid > incumbent_key[0] or (fid == incumbent_key[0] and score > incumbent_key[1]):
+            incumbent_key = (fid, score)
+            incumbent = (row, value, test_final[row])
+        records.append((begin, end, worker, row, fid, seed_col, value, spent, live) + incumbent)
 
     from nasbench import __version__
 
@@ -352,9 +334,30 @@ def run(
         test_optimum=bench.optimum(test)[1], higher_is_better=bench.metric_info(test).higher_is_better,
         max_evals=max_evals, max_time=max_time, workers=int(workers), cost=cost_name, version=__version__,
     )
-    dtypes = {"worker": np.int64, "row": np.int64, "seed": np.int64, "live": bool, "incumbent_row": np.int64}
-    columns = {k: np.asarray(v, dtype=dtypes.get(k, np.float64)) for k, v in out.items()}
+    dtypes = {"worker": np.int64, "row": np.int64, "fidelity": np.int64, "seed": np.int64, "live": bool,
+              "incumbent_row": np.int64}
+    columns = {k: np.array(v, dtype=dtypes.get(k, np.float64))
+               for k, v in zip(_COLUMNS, zip(*records) if records else [()] * len(_COLUMNS))}
+    columns["fidelity"] = bench.fidelities[columns["fidelity"]].astype(np.float64)
+    columns["seed"] = seeds[columns["seed"]].astype(np.int64)
     return Trace(meta, columns, bench.table.archs)
+
+
+def _cost(cost_values: np.ndarray, eval_values: np.ndarray | None, fidelity_index: dict[float, int], job: Job,
+          row: int, seed_col: int, fid: int, bench_name: str, cost_name: str) -> float:
+    """Tabulated cost of a job: time to its fidelity, less the time already trained when resuming,
+    plus one validation pass where tabulated."""
+    spent = float(cost_values[row, seed_col, fid])
+    if job.resume_from is not None:
+        resumed = fidelity_index.get(float(job.resume_from))
+        if resumed is None or resumed > fid:
+            raise NasbenchError(f"cannot resume from fidelity {job.resume_from} to {job.fidelity} on {bench_name}")
+        spent -= float(cost_values[row, seed_col, resumed])
+    if eval_values is not None:
+        spent += float(eval_values[row, seed_col, fid])
+    if spent != spent:
+        raise MissingEntryError(f"benchmark {bench_name} lacks the cost {cost_name} of row {row}")
+    return spent
 
 
 def _fill_missing(bench: Benchmark, values: np.ndarray, metric: str, row: int, seed_col: int,

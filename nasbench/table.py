@@ -105,9 +105,14 @@ def _dataset_digest(dtype: np.dtype, shape: tuple[int, ...], attrs: Mapping[str,
     return h.hexdigest()
 
 
-def _root_checksum(attrs: Mapping[str, Any], digests: Mapping[str, str]) -> str:
+def _root_checksum(attrs: Mapping[str, Any], digests: Mapping[str, str],
+                   dataset_attrs: Mapping[str, Mapping[str, Any]]) -> str:
+    # dataset attributes (split, unit, direction) enter the root checksum too, so relabelling a metric
+    # is caught when the header is read, before any array is touched
     body = {"attrs": {k: _attr(v) for k, v in sorted(attrs.items()) if k != "checksum"},
-            "datasets": dict(sorted(digests.items()))}
+            "datasets": dict(sorted(digests.items())),
+            "dataset_attrs": {key: {k: _attr(v) for k, v in sorted(at.items()) if k != "sha256"}
+                              for key, at in sorted(dataset_attrs.items())}}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -185,7 +190,7 @@ def write_table(
         "extra": json.dumps(dict(attrs or {}), sort_keys=True),
     }
     digests = {key: _dataset_digest(a.dtype, a.shape, at, _byte_chunks(a)) for key, (a, at) in datasets.items()}
-    checksum = _root_checksum(root, digests)
+    checksum = _root_checksum(root, digests, {key: at for key, (_, at) in datasets.items()})
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -287,7 +292,8 @@ class Table:
                 raise CorruptTableError(f"{path} is truncated: dataset /{a.path} runs past the end of the file")
             if not a.digest:
                 raise CorruptTableError(f"{path}: dataset /{a.path} has no sha256 digest")
-        if _root_checksum(attrs, {k: a.digest for k, a in arrays.items()}) != attrs.get("checksum"):
+        if _root_checksum(attrs, {k: a.digest for k, a in arrays.items()},
+                          {k: a.attrs for k, a in arrays.items()}) != attrs.get("checksum"):
             raise CorruptTableError(f"{path} failed verification: its header checksum does not match (attributes altered)")
         return cls(path, attrs, arrays, size, verify)
 

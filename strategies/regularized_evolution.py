@@ -35,8 +35,9 @@ class RegularizedEvolution(Strategy):
             return Job(self.space.sample(self.rng))
         if not self._population:  # every initial job still running (many workers): keep sampling
             return Job(self.space.sample(self.rng))
-        members = self.rng.integers(len(self._population), size=self.sample_size)
-        parent = max((self._population[i] for i in members), key=lambda member: member[0])
+        size = len(self._population)
+        members = [self._population[int(u * size)] for u in self.rng.random(self.sample_size).tolist()]
+        parent = max(members, key=lambda member: member[0])
         return Job(self.space.mutate(parent[1], self.rng))
 
     def tell(self, job: Job, result: Result) -> None:

@@ -98,17 +98,22 @@ class NbGraphSpace(Space):
             raise NasbenchError(f"{text!r} is outside the {self.name} space: the all-skip cell is excluded")
         return arch
 
-    def raw_code(self, arch: Arch) -> int:
-        code = 0
-        for g, n in zip(arch, self.n_choices):
-            code = code * n + g
-        return code
+    def valid_mask(self, genes: np.ndarray) -> np.ndarray:
+        inside = np.all((genes >= 0) & (genes < np.array(self.n_choices)), axis=1)
+        return inside & np.any(genes[:, 1:] != self._skip, axis=1)
+
+    @cached_property
+    def _lookup(self) -> dict[Arch, int]:
+        return self._lookup_from(self._raw_to_row)
 
     def index(self, arch: Arch) -> int:
-        row = int(self._raw_to_row[self.raw_code(self.check(arch))])
-        if row < 0:
-            raise NasbenchError(f"{self.encode(arch)} is outside the {self.name} space: the all-skip cell is excluded")
-        return row
+        try:
+            return self._lookup[arch]
+        except (KeyError, TypeError):
+            arch = self.check(arch)  # raises for genes out of range
+            if arch in self._lookup:
+                return self._lookup[arch]
+            raise NasbenchError(f"{self.encode(arch)} is outside the {self.name} space: the all-skip cell is excluded") from None
 
     def key(self, row: int) -> int:
         """The package's key (``valid_hash``) of a row."""

@@ -1,0 +1,220 @@
+"""The ``nasbench`` command line.
+
+Every error a user can cause is a :class:`~nasbench.errors.NasbenchError`: the command prints its
+sentence on one line of stderr and exits with status 2, never a traceback.
+
+    nasbench list
+    nasbench info NAME [--json]
+    nasbench query NAME ARCH [--metric M] [--fidelity F] [--seed S] [--json]
+    nasbench export NAME --out FILE.csv
+    nasbench verify NAME|PATH
+    nasbench strategies
+    nasbench run STRATEGY BENCH --seed S (--evals N | --time SECONDS) [--workers K] [--out trace.csv]
+    nasbench import / build / compare   (see their --help)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from typing import Any, Sequence
+
+from nasbench.errors import NasbenchError
+
+EXIT_ERROR = 2
+# subcommands contributed by other parts of the package (each module has add_parser(subparsers));
+# imported lazily so optional extras (torch, ray) are needed only by the commands that use them
+PLUGINS = ("nasbench.importers.cli", "nasbench.train.cli", "nasbench.report.cli")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors: one line, non-zero exit
+        raise NasbenchError(f"{self.prog}: {message}")
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, sort_keys=True))
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from nasbench.benchmark import list_benchmarks, resolve
+
+    for name in list_benchmarks():
+        print(f"{name}\t{resolve(name)}")
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from nasbench.benchmark import load
+
+    info = load(args.name).info()
+    if args.json:
+        _print_json(info)
+        return 0
+    print(f"{info['name']}: {info['n_archs']} architectures of space {info['space']}, "
+          f"{len(info['seeds'])} seed(s), {len(info['fidelities'])} fidelit{'y' if len(info['fidelities']) == 1 else 'ies'} "
+          f"({info['fidelity_unit']})")
+    print(f"source: {info['source']} ({info['licence']}, {info['version']})")
+    print(f"search metric: {info['search_metric']}; test metric: {info['test_metric']}; "
+          f"cost: {info['cost_metric'] or info['cost_model']}")
+    for metric, m in info["metrics"].items():
+        print(f"  {metric:<20} split={m['split']:<6} unit={m['unit']:<10} "
+              f"{'higher' if m['higher_is_better'] else 'lower'} is better")
+    print(f"checksum: {info['checksum']}")
+    return 0
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    from nasbench.benchmark import load
+
+    b = load(args.name)
+    arch: Any = int(args.arch) if args.arch.isdigit() else args.arch
+    row = b.row(arch)
+    metrics = [args.metric] if args.metric else list(b.metrics)
+    values = {m: b.query(row, m, fidelity=args.fidelity, seed=args.seed) for m in metrics}
+    if args.json:
+        _print_json({"benchmark": b.name, "row": row, "arch": str(b.table.archs[row]), "fidelity": args.fidelity,
+                     "seed": args.seed, "values": values})
+        return 0
+    print(f"{b.table.archs[row]} (row {row})")
+    for m, v in values.items():
+        print(f"  {m:<20} {v:.6g} {b.metrics[m].unit}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from nasbench.benchmark import load
+
+    frame = load(args.name).to_frame()
+    try:
+        frame.to_csv(args.out, index=False)
+    except OSError as exc:
+        raise NasbenchError(f"cannot write {args.out}: {exc.strerror}") from None
+    print(f"wrote {len(frame)} rows to {args.out}")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from nasbench.benchmark import resolve
+    from nasbench.table import verify_file
+
+    path = resolve(args.name)
+    table = verify_file(path)
+    print(f"{path}: OK ({table.name}, checksum {table.checksum})")
+    return 0
+
+
+def _cmd_strategies(args: argparse.Namespace) -> int:
+    from nasbench.simulate import strategy_registry
+
+    for name, cls in sorted(strategy_registry().items()):
+        flags = [flag for flag in ("multi_fidelity", "multi_objective", "trains_live") if getattr(cls, flag, False)]
+        print(f"{name:<12} {getattr(cls, 'summary', '')}{'  [' + ', '.join(flags) + ']' if flags else ''}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from nasbench.simulate import run
+
+    options = dict(_parse_option(text) for text in args.option)
+    trace = run(args.strategy, args.benchmark, seed=args.seed, max_evals=args.evals, max_time=args.time,
+                workers=args.workers, **options)
+    frame = trace.to_frame()
+    if args.out:
+        try:
+            trace.save(args.out)
+        except OSError as exc:
+            raise NasbenchError(f"cannot write {args.out}: {exc.strerror}") from None
+    last = frame.iloc[-1]
+    print(f"{len(frame)} evaluations, simulated time {last['end']:.6g}; incumbent {last['incumbent_row']} "
+          f"valid {last['incumbent_valid']:.6g} test {last['incumbent_test']:.6g} regret {last['regret']:.6g}"
+          + (f"; trace in {args.out}" if args.out else ""))
+    return 0
+
+
+def _parse_option(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise NasbenchError(f"--option takes KEY=VALUE, not {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="nasbench", description="Tabular NAS benchmarks, a simulated clock and search strategies.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("list", help="list the benchmarks found by name")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("info", help="describe a benchmark")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser("query", help="look up an architecture")
+    p.add_argument("name")
+    p.add_argument("arch", help="architecture string or row number")
+    p.add_argument("--metric")
+    p.add_argument("--fidelity", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_query)
+
+    p = sub.add_parser("export", help="write a benchmark as CSV (one row per arch x seed x fidelity)")
+    p.add_argument("name")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("verify", help="check a table's checksums")
+    p.add_argument("name")
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("strategies", help="list the registered strategies")
+    p.set_defaults(func=_cmd_strategies)
+
+    p = sub.add_parser("run", help="run one strategy on one benchmark on the simulated clock")
+    p.add_argument("strategy")
+    p.add_argument("benchmark")
+    p.add_argument("--seed", type=int, required=True)
+    budget = p.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--evals", type=int, help="budget in evaluations")
+    budget.add_argument("--time", type=float, help="budget in simulated seconds (cost units)")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a strategy option (JSON value)")
+    p.add_argument("--out", help="write the trace as CSV")
+    p.set_defaults(func=_cmd_run)
+
+    for module in PLUGINS:
+        try:
+            plugin = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and not exc.name.startswith("nasbench."):
+                continue  # an optional extra (torch, ray) is not installed: its commands are absent
+            if exc.name and (exc.name == module or module.startswith(exc.name + ".")):
+                continue  # that part of the package is not there yet
+            raise
+        plugin.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.func(args) or 0)
+    except NasbenchError as exc:
+        print(f"nasbench: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("nasbench: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

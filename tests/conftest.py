@@ -1,0 +1,20 @@
+"""Shared fixtures: paths to the repository, shared fixtures and a scratch copy of a table."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+NATS_FIXTURES = SHARED / "fixtures" / "nats"
+
+
+@pytest.fixture
+def cora_copy(tmp_path: Path) -> Path:
+    """A private copy of the nbgraph-cora table, safe to damage."""
+    target = tmp_path / "nbgraph-cora.h5"
+    shutil.copyfile(REPO / "data" / "nbgraph-cora.h5", target)
+    return target
