@@ -1,0 +1,71 @@
+"""The command line: answers offline, and every error is one sentence on stderr with exit 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+
+def _cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "nasbench.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_info_json_answers() -> None:
+    done = _cli("info", "nbgraph-cora", "--json")
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert info["n_archs"] == 26206 and info["metrics"]["test_accuracy"]["split"] == "test"
+
+
+def test_list_query_export_verify(tmp_path: Path) -> None:
+    assert "nbgraph-proteins" in _cli("list").stdout
+    done = _cli("query", "nbgraph-cora", "0,1,1,2|gcn,gin,fc,cheb", "--metric", "test_accuracy", "--json")
+    assert json.loads(done.stdout)["values"]["test_accuracy"] == pytest.approx(0.7916666)
+    out = tmp_path / "cora.csv"
+    assert _cli("export", "nbgraph-proteins", "--out", str(out)).returncode == 0
+    assert out.read_text().splitlines()[0] == "arch,seed,fidelity,latency,params,test_roc_auc,valid_roc_auc"
+    assert "OK" in _cli("verify", "nbgraph-cora").stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (("info", "nbgraph-corra"), "unknown benchmark 'nbgraph-corra'; known benchmarks: nbgraph-arxiv"),
+    (("query", "nbgraph-cora", "gcn,gcn"), "expected l0,l1,l2,l3|op0,op1,op2,op3"),
+    (("query", "nbgraph-cora", "0,0,0,0|skip,skip,skip,skip"), "outside the nbgraph space"),
+    (("query", "nbgraph-cora", "3", "--metric", "accuracy"), "no metric 'accuracy'; known metrics"),
+    (("query", "nbgraph-cora", "3", "--fidelity", "7"), "no fidelity 7"),
+    (("query", "nbgraph-cora", "3", "--seed", "4"), "no seed 4; known seeds: -1"),
+    (("verify", "missing.h5"), "no table file at missing.h5"),
+    (("run", "nope", "nbgraph-cora", "--seed", "0", "--evals", "5"), "unknown strategy 'nope'; known strategies:"),
+    (("run", "rea", "nbgraph-cora", "--seed", "0", "--evals", "0"), "max_evals must be a positive integer"),
+    (("run", "rea", "nbgraph-cora", "--seed", "0", "--evals", "5", "--workers", "0"), "workers must be an integer >= 1"),
+    (("run", "rea", "nbgraph-cora", "--seed", "0", "--evals", "5", "--option", "sample_size=0"),
+     "option sample_size must be an integer >= 1"),
+])
+def test_errors_are_one_sentence_without_traceback(args: tuple[str, ...], message: str) -> None:
+    done = _cli(*args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_corrupted_table_is_named_by_verify_and_refused_by_query(cora_copy: Path) -> None:
+    data = bytearray(cora_copy.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    cora_copy.write_bytes(bytes(data))
+    for args in (("verify", str(cora_copy)), ("query", str(cora_copy), "3")):
+        done = _cli(*args)
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert str(cora_copy) in done.stderr and "verification" in done.stderr
+
+
+def test_run_writes_byte_identical_traces(tmp_path: Path) -> None:
+    for name in ("a.csv", "b.csv"):
+        assert _cli("run", "rea", "nbgraph-citeseer", "--seed", "3", "--evals", "50", "--workers", "2",
+                    "--out", str(tmp_path / name)).returncode == 0
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
