@@ -1,0 +1,1 @@
+"""Reports: pure functions from traces to frames, tables and figures."""

@@ -1,0 +1,79 @@
+"""Faithfulness check (issue 3 item 5): does a strategy beat random search on final validation regret?
+
+Validation regret of a run = (best seed-mean final validation value in the table) - (seed-mean final
+validation value of the run's final incumbent), sign-flipped for minimised metrics, so 0 is perfect.
+Test regret is the same for the table's test metric (the trace's own ``regret`` column). A strategy
+passes on a benchmark when its final validation regrets are stochastically smaller than random
+search's over the same seeds: one-sided Mann-Whitney U, ``p < alpha``.
+
+Example:
+    >>> from nasbench.report.faithfulness import collect, compare
+    >>> frame = collect(["rs", "rea"], ["nbgraph-cora"], seeds=range(3), max_evals=30)
+    >>> sorted(frame.columns)
+    ['benchmark', 'seed', 'strategy', 'test_regret', 'valid_regret']
+    >>> table = compare(frame, baseline="rs")
+    >>> list(table["strategy"])
+    ['rea', 'rs']
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import mannwhitneyu
+
+from nasbench.benchmark import Benchmark, load
+from nasbench.simulate import Trace, run
+
+
+def final_regrets(trace: Trace, benchmark: Benchmark) -> tuple[float, float]:
+    """(validation regret, test regret) of the trace's final incumbent; both >= 0."""
+    frame = trace.to_frame()
+    row = int(frame["incumbent_row"].iloc[-1])
+    search = trace.meta.search_metric
+    sign = 1.0 if benchmark.metric_info(search).higher_is_better else -1.0
+    best = benchmark.optimum(search)[1]
+    valid_regret = sign * (best - float(benchmark.final(search)[row]))
+    return valid_regret, float(frame["regret"].iloc[-1])
+
+
+def _one(task: tuple[str, str, int, int]) -> tuple[str, str, int, float, float]:
+    strategy, benchmark_name, seed, max_evals = task
+    benchmark = load(benchmark_name)
+    trace = run(strategy, benchmark, seed=seed, max_evals=max_evals)
+    return (strategy, benchmark_name, seed, *final_regrets(trace, benchmark))
+
+
+def collect(strategies: Sequence[str], benchmarks: Sequence[str], *, seeds: Iterable[int], max_evals: int,
+            processes: int = 1) -> pd.DataFrame:
+    """Run every (strategy, benchmark, seed) with default options; one row of final regrets each."""
+    tasks = [(s, b, int(seed), max_evals) for b in benchmarks for s in strategies for seed in seeds]
+    if processes > 1:
+        with ProcessPoolExecutor(processes) as pool:
+            rows = list(pool.map(_one, tasks, chunksize=10))
+    else:
+        rows = [_one(task) for task in tasks]
+    return pd.DataFrame(rows, columns=["strategy", "benchmark", "seed", "valid_regret", "test_regret"])
+
+
+def compare(frame: pd.DataFrame, *, baseline: str = "rs", alpha: float = 0.05) -> pd.DataFrame:
+    """Mean +- standard error of both regrets per (benchmark, strategy), and the one-sided
+    Mann-Whitney p-value of "validation regret lower than the baseline's" (NaN for the baseline)."""
+    out = []
+    for (bench, strategy), group in frame.groupby(["benchmark", "strategy"], sort=True):
+        reference = frame[(frame["benchmark"] == bench) & (frame["strategy"] == baseline)]["valid_regret"]
+        values = group["valid_regret"].to_numpy()
+        p = np.nan if strategy == baseline else float(
+            mannwhitneyu(values, reference.to_numpy(), alternative="less").pvalue)
+        n = len(group)
+        out.append({
+            "benchmark": bench, "strategy": strategy, "n_seeds": n,
+            "valid_regret_mean": values.mean(), "valid_regret_se": values.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
+            "test_regret_mean": group["test_regret"].mean(),
+            "test_regret_se": group["test_regret"].std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
+            "p_value": p, "passes": bool(p < alpha) if strategy != baseline else None,
+        })
+    return pd.DataFrame(out)
