@@ -68,3 +68,56 @@ register_space("nbgraph")(_nbgraph_factory("all"))
 register_space("nbgraph-proteins")(_nbgraph_factory("proteins"))
 
 __all__ = ["Arch", "Space", "get_space", "list_spaces", "register_space", "space_for_table"]
+
+
+@register_space("mlp")
+def _mlp(table: "Table | None") -> Space:
+    from nasbench.spaces.mlp import MlpSpace
+
+    return MlpSpace()
+
+
+@register_space("nb201-unique")
+def _nb201_unique(table: "Table | None") -> Space:
+    from nasbench.spaces.nb201_unique import Nb201UniqueSpace
+
+    if table is not None and table.has("extra/raw_to_row"):
+        return Nb201UniqueSpace(table.dataset("extra/raw_to_row"))
+    return Nb201UniqueSpace()
+
+
+# --- spaces added with the published-benchmark importers (issue 6) --------------------------------
+def _subset_of(base: Space, table: "Table | None") -> Space:
+    from nasbench.spaces.subset import SubsetSpace
+
+    if table is None:
+        raise NasbenchError(f"a {base.name}-subset space is defined by a partial table; open the table instead")
+    return SubsetSpace(base, table.codes)
+
+
+@register_space("nats-sss")
+def _nats_sss(table: "Table | None") -> Space:
+    from nasbench.spaces.nats_sss import NatsSssSpace
+
+    return NatsSssSpace()
+
+
+@register_space("nats-sss-subset")
+def _nats_sss_subset(table: "Table | None") -> Space:
+    from nasbench.spaces.nats_sss import NatsSssSpace
+
+    return _subset_of(NatsSssSpace(), table)
+
+
+@register_space("nb201-subset")
+def _nb201_subset(table: "Table | None") -> Space:
+    from nasbench.spaces.nb201 import Nb201Space
+
+    return _subset_of(Nb201Space(), table)
+
+
+@register_space("nb101")
+def _nb101(table: "Table | None") -> Space:
+    from nasbench.spaces.nb101 import Nb101Space
+
+    return Nb101Space.from_table(table) if table is not None else Nb101Space()
