@@ -101,6 +101,8 @@ class Benchmark:
         self._fidelity_index = {float(f): i for i, f in enumerate(self.fidelities)}
         self._seed_index = {int(s): i for i, s in enumerate(self.seeds)}
         self._final: dict[str, np.ndarray] = {}
+        self._final_list: dict[str, list[float]] = {}
+        self._row_of_string: dict[str, int] | None = None
         self._miss_handler: Callable[..., None] | None = None
         if space.size != self.n_archs and not table.extra.get("partial", False):
             raise NasbenchError(f"table {self.name} has {self.n_archs} rows but its space {space.name} has {space.size}")
@@ -116,7 +118,10 @@ class Benchmark:
                 raise NasbenchError(f"row {arch} is outside benchmark {self.name} (0..{self.n_archs - 1})")
             return int(arch)
         if isinstance(arch, str):
-            return self.space.index(self.space.parse(arch))
+            if self._row_of_string is None:  # canonical strings answer without parsing
+                self._row_of_string = {a: i for i, a in enumerate(self.table.archs.tolist())}
+            row = self._row_of_string.get(arch)
+            return row if row is not None else self.space.index(self.space.parse(arch))
         if isinstance(arch, (tuple, list)):
             return self.space.index(self.space.check(arch))
         raise NasbenchError(f"cannot read {arch!r} as an architecture: give a row number, a string "
@@ -159,17 +164,29 @@ class Benchmark:
 
     def query(self, arch: Any, metric: str, *, fidelity: float | None = None, seed: int | None = None) -> float:
         """One value: ``metric`` of ``arch`` at ``fidelity`` (None = final) for ``seed`` (None = mean)."""
-        row = arch if type(arch) is int and 0 <= arch < self.n_archs else self.row(arch)
         if fidelity is None and seed is None:
-            vector = self._final.get(metric)
-            value = (vector if vector is not None else self.final(metric))[row]
-        else:
-            values = self.table.metric(metric)[row, :, self.fidelity_index(fidelity)]
-            if seed is None:
-                present = values[~np.isnan(values)]
-                value = present.mean() if present.size else math.nan
+            # hot path: final seed-mean values kept as a Python list (no numpy scalar boxing)
+            values = self._final_list.get(metric)
+            if values is None:
+                values = self._final_list[metric] = self.final(metric).tolist()
+            if type(arch) is int and 0 <= arch < self.n_archs:
+                row = arch
             else:
-                value = values[self.seed_index(seed)]
+                strings = self._row_of_string
+                row = strings.get(arch) if strings is not None and type(arch) is str else None
+                if row is None:
+                    row = self.row(arch)
+            value = values[row]
+            if value == value:
+                return value
+            return self._missing(row, metric, fidelity, seed)
+        row = arch if type(arch) is int and 0 <= arch < self.n_archs else self.row(arch)
+        values = self.table.metric(metric)[row, :, self.fidelity_index(fidelity)]
+        if seed is None:
+            present = values[~np.isnan(values)]
+            value = present.mean() if present.size else math.nan
+        else:
+            value = values[self.seed_index(seed)]
         if value != value:
             return self._missing(row, metric, fidelity, seed)
         return float(value)
