@@ -20,8 +20,10 @@ driven by the operators of its mixed-variable GA for choice variables. The varia
 * (mu + lambda) survival (``FitnessSurvival``): parents and children are pooled and the best
   ``population_size`` by validation score survive.
 
-Invalid children (constrained spaces) are mutated afresh, as a repair would, and dropped after 100 tries. The GA is generation-
-synchronous: with several workers, ``ask`` returns ``None`` until the whole generation is scored.
+Invalid children (constrained spaces) are mutated afresh, as a repair would, and dropped after 100
+tries. The GA is generation-synchronous: with several workers, ``ask`` returns ``None`` until the
+whole generation is scored. The seed text's GA (population 100, keep the top 20) is a different,
+truncation-selection variant.
 """
 
 from __future__ import annotations

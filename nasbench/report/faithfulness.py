@@ -77,3 +77,23 @@ def compare(frame: pd.DataFrame, *, baseline: str = "rs", alpha: float = 0.05) -
             "p_value": p, "passes": bool(p < alpha) if strategy != baseline else None,
         })
     return pd.DataFrame(out)
+
+
+def late_mean_validation(strategy: str, benchmark: str | Benchmark, *, seeds: Iterable[int], max_evals: int = 300,
+                         last: int = 100) -> float:
+    """Mean validation value of the last ``last`` evaluations of each run, averaged over seeds.
+
+    A cheap learning signal for CI: a strategy that uses its results proposes better architectures
+    late in a run than random search does (which stays at the table's mean).
+    """
+    bench = benchmark if isinstance(benchmark, Benchmark) else load(benchmark)
+    means = [run(strategy, bench, seed=int(seed), max_evals=max_evals).to_frame()["valid"].iloc[-last:].mean()
+             for seed in seeds]
+    return float(np.mean(means))
+
+
+def p_value_against(strategy: str, benchmark: str, *, baseline: str = "rs", seeds: Iterable[int] = range(50),
+                    max_evals: int = 300, processes: int = 1) -> float:
+    """One-sided Mann-Whitney p of "``strategy``'s final validation regret is below ``baseline``'s"."""
+    frame = collect([baseline, strategy], [benchmark], seeds=seeds, max_evals=max_evals, processes=processes)
+    return float(compare(frame, baseline=baseline).set_index("strategy").loc[strategy, "p_value"])
