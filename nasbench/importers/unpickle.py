@@ -28,9 +28,19 @@ NUMPY_SCALARS: frozenset[Global] = frozenset({
 })
 #: ordered dictionaries, as NATS-Bench writes its records
 ORDERED_DICT: frozenset[Global] = frozenset({("collections", "OrderedDict")})
+#: how protocol-2 pickles (torch's default) rebuild a bytes object, e.g. a numpy scalar's payload
+PROTOCOL2_BYTES: frozenset[Global] = frozenset({("_codecs", "encode")})
+#: sets, as protocol-2 pickles name them (Python 2's __builtin__) and as later protocols do
+SETS: frozenset[Global] = frozenset({("__builtin__", "set"), ("builtins", "set")})
+#: numpy arrays (rebuilt from shape, dtype and raw bytes; object arrays unpickle their items through
+#: the same restricted unpickler)
+NUMPY_ARRAYS: frozenset[Global] = frozenset({
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"), ("numpy", "ndarray"),
+})
 
 # numpy 2 moved numpy.core to numpy._core; resolve old names to the new home without the deprecation shim
-_RENAMED = {"numpy.core.multiarray": "numpy._core.multiarray"}
+_RENAMED = {"numpy.core.multiarray": "numpy._core.multiarray",
+            "__builtin__": "builtins"}  # protocol-2 pickles use Python 2's module name
 
 
 class UnsafePickleError(NasbenchError):

@@ -234,16 +234,12 @@ class Nb101Space(Space):
         """Valid cells one gene away, one per distinct graph (by module hash) other than ``arch``'s."""
         seen = {self.module_hash(arch)}
         result = []
-        for position, n in enumerate(self.n_choices):
-            for value in range(n):
-                if value == arch[position]:
-                    continue
-                other = arch[:position] + (value,) + arch[position + 1:]
-                if self.is_valid(other):
-                    key = self.module_hash(other)
-                    if key not in seen:
-                        seen.add(key)
-                        result.append(other)
+        variants = [arch[:p] + (v,) + arch[p + 1:] for p, n in enumerate(self.n_choices) for v in range(n) if v != arch[p]]
+        for other in filter(self.is_valid, variants):
+            key = self.module_hash(other)
+            if key not in seen:
+                seen.add(key)
+                result.append(other)
         return result
 
     def path_encoding(self, arch: Arch) -> np.ndarray:
