@@ -37,7 +37,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Mapping, Protocol
+from typing import Any, Mapping, NamedTuple, Protocol
 
 import numpy as np
 import pandas as pd
@@ -49,12 +49,13 @@ from nasbench.spaces import Arch, Space
 TRACE_MAGIC = "# nasbench-trace "
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     """What a strategy asks for: an architecture at a fidelity (``None`` = the final one).
 
     ``resume_from`` is the fidelity already trained for this architecture (resuming pays only the
     difference); ``tag`` is the strategy's own bookkeeping number (bracket, rung, ...).
+    Job and Result are immutable typed records made once per evaluation on the hot path, hence
+    NamedTuples (about three times cheaper to build than frozen dataclasses).
     """
 
     arch: Arch
@@ -63,8 +64,7 @@ class Job:
     tag: int = 0
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """All a strategy may see of an evaluation.
 
     ``score`` is the search metric (a validation metric) at the asked fidelity from one seed drawn by
