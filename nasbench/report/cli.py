@@ -1,0 +1,160 @@
+"""``nasbench compare``: run a study grid resumably, write its report, optionally gate on a baseline.
+
+    nasbench compare [--benchmarks ...] [--strategies ...] [--seeds N] [--evals N | --time S]
+                     [--workers K] [--jobs J] [--executor local|ray] [--address ADDR]
+                     [--out reports/NAME] [--statistic median|mean] [--baseline STUDY]
+
+The study file is ``OUT/study.jsonl``; rerunning the same command skips the finished runs. With
+``--baseline`` the baseline's grid (benchmarks, strategies and options, seeds, budget) is rerun and
+the command exits 1 when a strategy's final test regret is significantly worse than in the baseline
+(one-sided Mann-Whitney U per benchmark x strategy, Holm-corrected, alpha 0.05).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from nasbench.errors import NasbenchError
+
+STUDY_NAME = "study.jsonl"
+EXIT_REGRESSION = 1
+EXIT_INTERRUPTED = 130
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``compare`` subcommand (``func`` = :func:`handler`)."""
+    from nasbench.study import DEFAULT_BENCHMARKS, DEFAULT_EVALS, DEFAULT_SEEDS, EXECUTORS
+
+    parser = subparsers.add_parser(
+        "compare", help="run a benchmark x strategy x seed study and write a report",
+        description="Run a benchmark x strategy x seed study resumably into OUT/study.jsonl and write "
+                    "OUT/index.html and OUT/report.md; with --baseline, fail when a strategy got worse.")
+    parser.add_argument("--benchmarks", nargs="+", metavar="NAME",
+                        help=f"benchmarks (default: {' '.join(DEFAULT_BENCHMARKS)}, those installed)")
+    parser.add_argument("--strategies", nargs="+", metavar="NAME",
+                        help="strategies (default: every registered one that fits each benchmark)")
+    parser.add_argument("--option", action="append", default=[], metavar="STRATEGY.KEY=JSON",
+                        help="a strategy option, e.g. rea.population_size=20 (repeatable)")
+    parser.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, help=f"seeds 0..N-1 (default {DEFAULT_SEEDS})")
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument("--evals", type=int, help=f"evaluations per run (default {DEFAULT_EVALS})")
+    budget.add_argument("--time", type=float, help="simulated seconds per run")
+    parser.add_argument("--workers", type=int, default=1, help="simulated asynchronous workers per run (default 1)")
+    parser.add_argument("--jobs", type=int, help="processes (local) or CPUs of a local Ray (default: all cores)")
+    parser.add_argument("--executor", choices=EXECUTORS, default="local", help="local process pool or Ray tasks")
+    parser.add_argument("--address", help="Ray cluster address (default: start a local Ray)")
+    parser.add_argument("--include-live", action="store_true", help="also run strategies that train live")
+    parser.add_argument("--out", type=Path, help="report directory (default reports/compare, "
+                                                 "or reports/regression with --baseline)")
+    parser.add_argument("--statistic", choices=("median", "mean"), default="median",
+                        help="curve aggregation: median with quartiles, or mean with standard error")
+    parser.add_argument("--baseline", type=Path, metavar="STUDY",
+                        help="a baseline study file (or its directory): rerun its grid and fail on regressions")
+    parser.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(func=handler)
+    return parser
+
+
+def _options(items: list[str]) -> dict[str, dict]:
+    options: dict[str, dict] = {}
+    for item in items:
+        name, equals, value = item.partition("=")
+        strategy, dot, key = name.partition(".")
+        if not (equals and dot and strategy and key):
+            raise NasbenchError(f"--option {item!r} must read STRATEGY.KEY=VALUE, e.g. rea.population_size=20")
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = value  # a bare word is a string option
+        options.setdefault(strategy, {})[key] = parsed
+    return options
+
+
+def _study_path(path: Path) -> Path:
+    return path / STUDY_NAME if path.is_dir() else path
+
+
+def handler(args: argparse.Namespace) -> int:
+    """Plan (all names checked first), run, report; 1 on a regression, 130 when interrupted."""
+    from nasbench.study import StudyFile, plan, run_study
+
+    if not 0 < args.alpha < 1:
+        raise NasbenchError(f"--alpha must lie strictly between 0 and 1, not {args.alpha}")
+    baseline = None
+    if args.baseline is not None:
+        if args.benchmarks or args.strategies or args.option or args.evals or args.time:
+            raise NasbenchError("--baseline reruns the baseline's own grid; drop --benchmarks, --strategies, "
+                                "--option, --evals and --time")
+        baseline = StudyFile.read(_study_path(args.baseline))
+        if not baseline.records:
+            raise NasbenchError(f"baseline study {baseline.path} holds no finished runs")
+        specs = baseline.specs()
+        _check_baseline(specs)
+        out = args.out or Path("reports/regression")
+    else:
+        specs = plan(args.benchmarks, args.strategies, seeds=args.seeds, max_evals=args.evals, max_time=args.time,
+                     workers=args.workers, options=_options(args.option), include_live=args.include_live)
+        out = args.out or Path("reports/compare")
+    study_path = out / STUDY_NAME
+    if baseline is not None and study_path.resolve() == baseline.path.resolve():
+        raise NasbenchError("--out must differ from the baseline's directory, or the rerun would only reread it")
+    try:
+        runs = run_study(specs, study_path, executor=args.executor, jobs=args.jobs, address=args.address,
+                         progress=not args.no_progress)
+    except KeyboardInterrupt:
+        done = len(StudyFile.read(study_path).records) if study_path.exists() else 0
+        print(f"interrupted: {done} finished runs are kept in {study_path}; rerun the same command to resume",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+    from nasbench.report.anytime import final, runs_frame
+    from nasbench.report.html import markdown_table, write_report
+
+    frame = runs_frame([run.trace for run in runs], [run.valid_regret for run in runs])
+    command = "nasbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "nasbench compare"
+    write_report(out, frame, [run.trace.meta for run in runs], statistic=args.statistic, command=command,
+                 alpha=args.alpha)
+    print(f"{len(runs)} runs in {study_path}; report: {out / 'index.html'} and {out / 'report.md'}")
+    if baseline is None:
+        return 0
+
+    from nasbench.report.stats import regression
+
+    old = baseline.runs()
+    old_frame = runs_frame([run.trace for run in old], [run.valid_regret for run in old])
+    table = regression(final(old_frame), final(frame), alpha=args.alpha)
+    (out / "regression.md").write_text(
+        "One-sided Mann-Whitney U per benchmark x strategy (final test regret of the rerun larger than the "
+        f"baseline's), Holm-corrected over {len(table)} tests, alpha {args.alpha}.\n\n" + markdown_table(table) + "\n")
+    worse = table[table["worse"]]
+    if worse.empty:
+        print(f"no regression against {baseline.path}: no strategy is significantly worse "
+              f"(one-sided Mann-Whitney U, Holm, alpha {args.alpha})")
+        return 0
+    for row in worse.itertuples():
+        print(f"regression: {row.strategy} on {row.benchmark}: mean final test regret {row.current_mean:.4g} vs "
+              f"{row.baseline_mean:.4g} in the baseline (Holm-adjusted p = {row.p_holm:.3g})", file=sys.stderr)
+    return EXIT_REGRESSION
+
+
+def _check_baseline(specs: list) -> None:
+    """Before any run: the baseline's strategies must be registered and its tables unchanged, since a
+    regression test compares code on the same data."""
+    from nasbench.benchmark import load
+    from nasbench.simulate import strategy_registry
+
+    registry = strategy_registry()
+    missing = sorted({spec.strategy for spec in specs} - set(registry))
+    if missing:
+        raise NasbenchError(f"the baseline ran {', '.join(missing)}, which is no longer registered; known "
+                            f"strategies: {', '.join(sorted(registry))}")
+    for name, checksum in sorted({(spec.benchmark, spec.checksum) for spec in specs}):
+        installed = load(name).checksum
+        if installed != checksum:
+            raise NasbenchError(f"the baseline ran {name} with table checksum {checksum[:12]}…, but the installed "
+                                f"table has {installed[:12]}…")

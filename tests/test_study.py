@@ -1,0 +1,172 @@
+"""The study runner: planning by capability flags, resumable study file, executors, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nasbench.errors import NasbenchError
+from nasbench.simulate import run, strategy_registry
+from nasbench.study import STUDY_MAGIC, StudyFile, execute, plan, run_study
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_plan_is_the_full_grid_with_seeds_from_zero():
+    specs = plan(["nbgraph-cora", "nbgraph-citeseer"], ["rs", "rea"], seeds=3, max_evals=10)
+    assert len(specs) == 2 * 2 * 3
+    assert sorted({spec.seed for spec in specs}) == [0, 1, 2]
+    assert all(spec.checksum and spec.max_evals == 10 for spec in specs)
+
+
+def test_default_plan_selects_strategies_by_capability_flags():
+    registry = strategy_registry()
+    specs = plan(["nbgraph-cora"], None, seeds=1, max_evals=5)
+    chosen = {spec.strategy for spec in specs}
+    for name, cls in registry.items():
+        unfit = cls.multi_fidelity or cls.trains_live or cls.multi_objective  # nbgraph has one fidelity
+        assert (name in chosen) == (not unfit), name
+
+
+def test_named_strategy_that_fits_no_benchmark_is_an_error():
+    multi_fidelity = [n for n, cls in strategy_registry().items() if cls.multi_fidelity]
+    if not multi_fidelity:
+        pytest.skip("no multi-fidelity strategy is registered")
+    with pytest.raises(NasbenchError, match="fits none"):
+        plan(["nbgraph-cora"], [multi_fidelity[0]], seeds=1, max_evals=5)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"benchmarks": ["no-such-table"]}, "unknown benchmark 'no-such-table'"),
+    ({"strategies": ["rs", "no-such-strategy"]}, "unknown strategy 'no-such-strategy'"),
+    ({"seeds": 0}, "seeds"),
+    ({"max_evals": -1}, "evaluation budget"),
+    ({"workers": 0}, "workers"),
+    ({"options": {"rea": {"population_size": -3}}}, "population_size"),
+    ({"options": {"rea": {"no_such_option": 1}}}, "option"),
+])
+def test_bad_input_raises_before_anything_runs(kwargs, message):
+    arguments = {"benchmarks": ["nbgraph-cora"], "strategies": ["rs", "rea"], "seeds": 2, "max_evals": 5, **kwargs}
+    with pytest.raises(NasbenchError, match=message):
+        plan(**arguments)
+
+
+def test_study_file_holds_what_reproduces_each_run(tmp_path):
+    specs = plan(["nbgraph-cora"], ["rea"], seeds=2, max_evals=15, options={"rea": {"population_size": 5}})
+    runs = run_study(specs, tmp_path / "study.jsonl", jobs=1, progress=False)
+    assert [r.spec for r in runs] == specs
+    for study_run in runs:
+        meta = study_run.trace.meta
+        assert json.loads(meta.options)["population_size"] == 5
+        assert meta.checksum == specs[0].checksum and meta.version and meta.seed == study_run.spec.seed
+        direct = run("rea", "nbgraph-cora", seed=meta.seed, max_evals=15, population_size=5)
+        assert direct.to_frame().equals(study_run.trace.to_frame())
+        assert np.all(study_run.valid_regret >= 0) and np.all(np.diff(study_run.valid_regret) <= 0)
+
+
+def test_rerun_skips_finished_runs_and_extends_the_grid(tmp_path):
+    path = tmp_path / "study.jsonl"
+    run_study(plan(["nbgraph-cora"], ["rs"], seeds=2, max_evals=10), path, jobs=1, progress=False)
+    first = path.read_bytes()
+    run_study(plan(["nbgraph-cora"], ["rs"], seeds=2, max_evals=10), path, jobs=1, progress=False)
+    assert path.read_bytes() == first  # nothing rerun, nothing appended
+    runs = run_study(plan(["nbgraph-cora"], ["rs"], seeds=3, max_evals=10), path, jobs=1, progress=False)
+    assert path.read_bytes().startswith(first) and len(runs) == 3
+    assert len(path.read_bytes().splitlines()) == 1 + 3
+
+
+def test_process_pool_gives_the_records_of_one_process(tmp_path):
+    specs = plan(["nbgraph-cora"], ["rs", "rea"], seeds=3, max_evals=20)
+    run_study(specs, tmp_path / "pool.jsonl", jobs=2, progress=False)
+    pooled = StudyFile.read(tmp_path / "pool.jsonl").records
+    assert pooled == {spec.key(): execute(spec) for spec in specs}
+
+
+def test_a_different_budget_on_the_same_file_is_refused(tmp_path):
+    path = tmp_path / "study.jsonl"
+    run_study(plan(["nbgraph-cora"], ["rs"], seeds=1, max_evals=10), path, jobs=1, progress=False)
+    with pytest.raises(NasbenchError, match="--evals 10"):
+        run_study(plan(["nbgraph-cora"], ["rs"], seeds=1, max_evals=20), path, jobs=1, progress=False)
+
+
+def _small_study(path: Path) -> None:
+    run_study(plan(["nbgraph-cora"], ["rs"], seeds=2, max_evals=10), path, jobs=1, progress=False)
+
+
+def test_corrupted_record_is_a_clear_error(tmp_path):
+    path = tmp_path / "study.jsonl"
+    _small_study(path)
+    lines = path.read_bytes().split(b"\n")
+    lines[1] = lines[1].replace(b'"seed":0', b'"seed":7', 1)
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(NasbenchError, match="corrupted: line 2"):
+        StudyFile.read(path)
+
+
+@pytest.mark.parametrize("content", [b"start,end,worker\n1,2,0\n", b"", b"\x89HDF\r\n\x1a\n\x00\x00",
+                                     f"{STUDY_MAGIC} 99 {{}}\n".encode(), f"{STUDY_MAGIC} 1 [1,\n".encode()])
+def test_foreign_file_is_a_clear_error(tmp_path, content):
+    path = tmp_path / "study.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(NasbenchError, match="study"):
+        run_study(plan(["nbgraph-cora"], ["rs"], seeds=1, max_evals=5), path, jobs=1, progress=False)
+
+
+def test_a_torn_last_line_is_dropped_and_rerun(tmp_path):
+    path = tmp_path / "study.jsonl"
+    _small_study(path)
+    whole = path.read_bytes()
+    path.write_bytes(whole[:-200])  # an interrupt in the middle of writing the last run
+    assert len(StudyFile.read(path).records) == 1
+    _small_study(path)
+    assert path.read_bytes() == whole
+
+
+def test_missing_study_file_reads_as_a_clear_error(tmp_path):
+    with pytest.raises(NasbenchError, match="cannot read study file"):
+        StudyFile.read(tmp_path / "absent.jsonl")
+
+
+def test_bad_executor_arguments(tmp_path):
+    specs = plan(["nbgraph-cora"], ["rs"], seeds=1, max_evals=5)
+    with pytest.raises(NasbenchError, match="executor"):
+        run_study(specs, tmp_path / "s.jsonl", executor="slurm")
+    with pytest.raises(NasbenchError, match="--executor ray"):
+        run_study(specs, tmp_path / "s.jsonl", address="10.0.0.1:6379")
+    assert not (tmp_path / "s.jsonl").exists()
+
+
+def test_interrupt_keeps_finished_runs_and_the_next_run_resumes(tmp_path):
+    """Ctrl-C (SIGINT) during a pooled study: exit 130, finished runs kept intact, rerun completes."""
+    out = tmp_path / "report"
+    study = out / "study.jsonl"
+    command = [sys.executable, "-m", "nasbench.cli", "compare", "--benchmarks", "nbgraph-cora", "--strategies",
+               "rs", "rea", "--seeds", "60", "--evals", "400", "--jobs", "2", "--out", str(out), "--no-progress"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if study.exists() and study.read_bytes().count(b"\n") >= 4:  # header + at least 3 runs
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, process.communicate()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert b"rerun the same command to resume" in stderr
+    kept = StudyFile.read(study)
+    assert 3 <= len(kept.records) < 120
+    before = study.read_bytes()
+    finished = subprocess.run(command, cwd=REPO, capture_output=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+    after = StudyFile.read(study)
+    assert len(after.records) == 120
+    assert study.read_bytes().startswith(before)  # the kept runs were neither rewritten nor rerun
+    assert (out / "index.html").exists()
