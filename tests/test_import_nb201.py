@@ -47,6 +47,7 @@ def test_pth_values_match_the_source_records(tmp_path, writer):
     assert paper.search_metric == "valid_accuracy" and table.attrs["version"] == "NAS-Bench-201-v1_1-096897"
 
 
+@pytest.mark.slow  # importing torch takes longer than the rest of this file
 def test_files_written_by_torch_itself(tmp_path):
     torch = pytest.importorskip("torch")  # torch is an optional extra; the reader never imports it
     obj, records = nb201_object()

@@ -9,7 +9,7 @@ import leaves no table behind.
 Example:
     >>> import argparse
     >>> parser = argparse.ArgumentParser(prog="nasbench")
-    >>> add_parser(parser.add_subparsers(dest="command"))
+    >>> _ = add_parser(parser.add_subparsers(dest="command"))
     >>> args = parser.parse_args(["import", "nb101", "nasbench_only108.tfrecord", "--out", "data"])
     >>> args.kind, args.out
     ('nb101', 'data')

@@ -178,6 +178,8 @@ def open_tfrecord(path: str | Path) -> BinaryIO:
 
 # --- protobuf wire format -------------------------------------------------------------------------
 def _varint(data: bytes, position: int) -> tuple[int, int]:
+    if position < len(data) and data[position] < 0x80:
+        return data[position], position + 1
     result = shift = 0
     while True:
         if position >= len(data):
@@ -194,40 +196,44 @@ def _varint(data: bytes, position: int) -> tuple[int, int]:
 
 def decode_message(data: bytes) -> list[tuple[int, int, int | bytes]]:
     """``(field number, wire type, value)`` for each field of a serialised message, in order: varints as
-    unsigned ints, 64- and 32-bit fields as raw little-endian ints, length-delimited fields as bytes."""
+    unsigned ints, 64- and 32-bit fields as their raw little-endian bytes (see :func:`as_double`),
+    length-delimited fields as bytes."""
     fields: list[tuple[int, int, int | bytes]] = []
-    position = 0
-    while position < len(data):
-        key, position = _varint(data, position)
-        number, wire_type = key >> 3, key & 7
+    position, size = 0, len(data)
+    while position < size:
+        key = data[position]
+        if key < 0x80:  # one-byte keys (field numbers below 16) are the rule: skip the general varint
+            position += 1
+        else:
+            key, position = _varint(data, position)
+        wire_type = key & 7
         value: int | bytes
-        if wire_type == 0:
+        if wire_type == 1 or wire_type == 5:
+            end = position + (8 if wire_type == 1 else 4)
+            if end > size:
+                raise NasbenchError(f"a protobuf message ends inside a {64 if wire_type == 1 else 32}-bit field")
+            value = data[position:end]
+            position = end
+        elif wire_type == 0:
             value, position = _varint(data, position)
-        elif wire_type == 1:
-            if position + 8 > len(data):
-                raise NasbenchError("a protobuf message ends inside a 64-bit field")
-            value = int.from_bytes(data[position:position + 8], "little")
-            position += 8
         elif wire_type == 2:
-            size, position = _varint(data, position)
-            if position + size > len(data):
+            length, position = _varint(data, position)
+            if position + length > size:
                 raise NasbenchError("a protobuf message ends inside a length-delimited field")
-            value = data[position:position + size]
-            position += size
-        elif wire_type == 5:
-            if position + 4 > len(data):
-                raise NasbenchError("a protobuf message ends inside a 32-bit field")
-            value = int.from_bytes(data[position:position + 4], "little")
-            position += 4
+            value = data[position:position + length]
+            position += length
         else:
             raise NasbenchError(f"a protobuf message uses wire type {wire_type}, which proto2 messages here never use")
-        fields.append((number, wire_type, value))
+        fields.append((key >> 3, wire_type, value))
     return fields
 
 
-def as_double(raw: int) -> float:
-    """A 64-bit field's raw bits as an IEEE double."""
-    return struct.unpack("<d", raw.to_bytes(8, "little"))[0]
+_DOUBLE = struct.Struct("<d")
+
+
+def as_double(raw: bytes) -> float:
+    """A 64-bit field's raw bytes as an IEEE double."""
+    return _DOUBLE.unpack(raw)[0]
 
 
 def as_int32(raw: int) -> int:

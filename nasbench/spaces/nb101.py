@@ -165,7 +165,8 @@ class Nb101Space(Space):
 
     # --- strings -----------------------------------------------------------------------------
     def encode(self, arch: Arch) -> str:
-        arch = self.check(arch)
+        if not super().is_valid(arch):  # gene ranges only: an invalid graph still has a string form
+            self.check(arch)
         return "".join(map(str, arch[:len(EDGES)])) + "|" + ",".join(OPS[g] for g in arch[len(EDGES):])
 
     def parse(self, text: str) -> Arch:
