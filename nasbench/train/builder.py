@@ -1,0 +1,180 @@
+"""Build a learning-curve table: train every (architecture, seed) it lacks, chunk by chunk.
+
+The table at ``out`` holds every row of the space from the start (missing entries NaN, attrs
+``partial: true`` until every entry is there). The builder works through the missing entries in
+chunks: before each chunk it re-reads which entries are still missing (so two builders on one table
+mostly split the work), trains the chunk on a pool of single-threaded worker processes, and appends
+it under the table's lock (see :mod:`nasbench.train.store`). Killing it loses at most the chunk in
+flight; running the same command again resumes.
+
+Example (a two-entry table; the CLI is ``nasbench build mlp --dataset mnist1d --seeds 0 --epochs 2
+--archs FILE --out PATH``):
+    >>> import tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> archs = os.path.join(folder, "archs.txt")
+    >>> _ = open(archs, "w").write("layers=1,width=16,act=relu,dropout=0,lr=0.01\\n")
+    >>> summary = build("mlp", dataset="mnist1d", seeds=[0], epochs=2, out=os.path.join(folder, "t.h5"),
+    ...                 archs_file=archs, workers=1, progress=False)
+    >>> summary.trained, summary.remaining
+    (1, 0)
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+from nasbench.errors import NasbenchError
+from nasbench.spaces.base import Space
+from nasbench.table import Table
+from nasbench.train import store
+from nasbench.train.data import DATASETS
+from nasbench.train.schedule import Schedule
+
+#: spaces the builder trains, and the registered space their tables use
+TRAINABLE = {"mlp": "mlp", "nb201": "nb201-unique", "nb201-unique": "nb201-unique"}
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What one build call did."""
+
+    path: Path
+    trained: int
+    remaining: int
+    wall_seconds: float
+
+
+@lru_cache(maxsize=None)
+def table_space(name: str) -> Space:
+    """The space a table of ``name`` is indexed by (nb201 tables keep one row per isomorphism class)."""
+    from nasbench.spaces import get_space
+
+    if name not in TRAINABLE:
+        raise NasbenchError(f"nasbench cannot train the space {name!r}; trainable spaces: {', '.join(TRAINABLE)}")
+    return get_space(TRAINABLE[name])
+
+
+def read_archs(path: str | os.PathLike, space: Space) -> list[int]:
+    """Rows of the architectures listed in ``path`` (one string per line; blank lines and ``#`` comments skipped).
+
+    A line that does not parse raises :class:`NasbenchError` naming the file and the line.
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NasbenchError(f"cannot read the architecture file {path}: {exc}") from None
+    rows: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        try:
+            row = space.index(space.parse(text))
+        except NasbenchError as exc:
+            raise NasbenchError(f"{path}, line {number}: {exc}") from None
+        if row not in rows:
+            rows.append(row)
+    if not rows:
+        raise NasbenchError(f"the architecture file {path} lists no architecture")
+    return rows
+
+
+def check_compatible(table: Table, space: Space, dataset: str, schedule: Schedule) -> None:
+    """Refuse to extend ``table`` with entries of another space, dataset or schedule."""
+    if table.space != space.name:
+        raise NasbenchError(f"{table.path} holds the {table.space} space, not {space.name}; choose another --out")
+    if table.extra.get("dataset") != dataset:
+        raise NasbenchError(f"{table.path} was trained on {table.extra.get('dataset')!r}, not {dataset!r}; "
+                            f"choose another --out")
+    stored = store.schedule_of(table)
+    if stored.epochs != schedule.epochs:
+        raise NasbenchError(f"{table.path} was built with a {stored.epochs}-epoch schedule, so --epochs "
+                            f"{schedule.epochs} cannot extend it (a shorter or longer schedule is another table)")
+    if stored != schedule:
+        raise NasbenchError(f"{table.path} was built with schedule {stored}, not {schedule}")
+
+
+def _worker_init(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def _train_one(job: tuple[str, int, int, Schedule, str]) -> tuple[int, int, object]:
+    from nasbench.train.trainer import train
+
+    space_name, row, seed, schedule, device = job
+    space = table_space(space_name)  # cached: building the nb201-unique index takes a second
+    return row, seed, train(space, space.arch_of_row(row), seed=seed, schedule=schedule, device=device)
+
+
+def build(space_name: str, *, dataset: str, seeds: Sequence[int], epochs: int, out: str | os.PathLike,
+          archs_file: str | os.PathLike | None = None, device: str = "cpu", workers: int | None = None,
+          chunk: int = 16, schedule: Schedule | None = None, command: str = "", progress: bool = True,
+          limit: int | None = None) -> BuildSummary:
+    """Train what the table at ``out`` lacks among ``archs_file`` (default: every row) x ``seeds``.
+
+    ``schedule`` overrides the default :class:`Schedule` (its ``epochs`` must equal ``epochs``);
+    ``limit`` stops after that many entries (for tests and timing runs).
+    """
+    started = time.time()
+    space = table_space(space_name)
+    if dataset not in DATASETS:
+        raise NasbenchError(f"unknown dataset {dataset!r}; the builder trains on: {', '.join(DATASETS)}")
+    if not seeds or len(set(seeds)) != len(seeds) or any(int(s) < 0 for s in seeds):
+        raise NasbenchError(f"--seeds must list distinct non-negative integers, not {list(seeds)}")
+    schedule = schedule or Schedule(epochs=epochs)
+    if schedule.epochs != epochs:
+        raise NasbenchError(f"the schedule has {schedule.epochs} epochs but --epochs is {epochs}")
+    if chunk < 1:
+        raise NasbenchError(f"--chunk must be at least 1, not {chunk}")
+    from nasbench.train.trainer import check_device
+
+    check_device(device)
+    rows = read_archs(archs_file, space) if archs_file is not None else list(range(space.size))
+    out = Path(out)
+    command = command or " ".join(sys.argv)
+    with store.locked(out):
+        if out.exists():
+            table = Table.open(out, verify="full")
+            check_compatible(table, space, dataset, schedule)
+            store.add_seeds(out, space, seeds)
+        else:
+            store.create(out, space, dataset=dataset, seeds=seeds, schedule=schedule, command=command)
+    workers = workers or (1 if device != "cpu" else os.cpu_count() or 1)
+    todo = store.missing(out, rows, seeds)
+    if limit is not None:
+        todo = todo[:limit]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc=out.stem, unit="run", smoothing=0.02)
+    trained = 0
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch thread pools
+    pool = context.Pool(workers, initializer=_worker_init, initargs=(schedule.threads,)) if workers > 1 else None
+    try:
+        for first in range(0, len(todo), chunk):
+            wanted = set(store.missing(out, rows, seeds))  # another builder may have stored some meanwhile
+            jobs = [(space_name, r, s, schedule, device) for r, s in todo[first:first + chunk] if (r, s) in wanted]
+            results = pool.map(_train_one, jobs, chunksize=1) if pool is not None else [_train_one(j) for j in jobs]
+            entries = [store.Entry(row, seed, result) for row, seed, result in results]  # type: ignore[arg-type]
+            record = store.build_record(command, started, device, workers, trained + len(entries))
+            trained += store.append(out, space, entries, build=record)
+            if bar is not None:
+                bar.update(min(chunk, len(todo) - first))
+    finally:
+        if pool is not None:
+            pool.terminate()
+        if bar is not None:
+            bar.close()
+    remaining = len(store.missing(out, rows, seeds))
+    return BuildSummary(out, trained, remaining, time.time() - started)

@@ -1,0 +1,83 @@
+"""What a training run is (:class:`Schedule`) and what it returns (:class:`TrainResult`).
+
+Kept free of torch, so tables and the builder's bookkeeping can read schedules without it.
+
+Example:
+    >>> Schedule(epochs=12).batch_size
+    256
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nasbench.errors import NasbenchError
+from nasbench.spaces.base import Space
+from nasbench.spaces.mlp import MlpSpace
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How a network is trained (everything but the architecture and the seed).
+
+    ``train_examples`` trains on the first that many examples of the training split (``None``: all
+    3,000); validation and test always use their whole splits. ``channels`` and ``cells_per_stage``
+    size the nb201 network; the MLP takes its learning rate
+    from its configuration. nb201 follows NAS-Bench-201's recipe: SGD, Nesterov momentum 0.9,
+    weight decay 5e-4, learning rate 0.1; the MLP uses Adam without weight decay. Both anneal the
+    learning rate to zero along a per-step cosine over ``epochs``.
+    """
+
+    epochs: int
+    batch_size: int = 256
+    channels: int = 8
+    cells_per_stage: int = 1
+    learning_rate: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    threads: int = 1
+    train_examples: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1 or self.channels < 1 or self.cells_per_stage < 1 or (
+                self.train_examples is not None and self.train_examples < 1):
+            raise NasbenchError(f"a schedule needs positive epochs, batch size, channels and cells, not {self}")
+
+    def describe(self, space: Space) -> dict[str, object]:
+        """The schedule as table attributes."""
+        if isinstance(space, MlpSpace):
+            return {"epochs": self.epochs, "batch_size": self.batch_size, "train_examples": self.train_examples or "all",
+                    "optimizer": "Adam (lr from the configuration)",
+                    "lr_schedule": "cosine to 0 per step over all epochs", "threads": self.threads}
+        return {"epochs": self.epochs, "batch_size": self.batch_size, "train_examples": self.train_examples or "all",
+                "channels": self.channels,
+                "cells_per_stage": self.cells_per_stage, "optimizer": "SGD nesterov",
+                "learning_rate": self.learning_rate, "momentum": self.momentum, "weight_decay": self.weight_decay,
+                "lr_schedule": "cosine to 0 per step over all epochs", "threads": self.threads}
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Per-epoch curves (length ``epochs``) and the network's size.
+
+    ``train_*`` are running means over each epoch's batches in training mode (as NAS-Bench-201
+    records them); ``valid_*``/``test_*`` are measured after each epoch in evaluation mode.
+    ``train_time`` is the measured wall-clock time of the training steps, cumulative, in seconds
+    (evaluation excluded).
+    """
+
+    train_accuracy: np.ndarray
+    train_loss: np.ndarray
+    valid_accuracy: np.ndarray
+    valid_loss: np.ndarray
+    test_accuracy: np.ndarray
+    test_loss: np.ndarray
+    train_time: np.ndarray
+    params: int
+    flops: int
+
+
+#: the per-epoch curves of a :class:`TrainResult`, in the order tables store them
+CURVES = ("train_accuracy", "train_loss", "valid_accuracy", "valid_loss", "test_accuracy", "test_loss", "train_time")
