@@ -1,0 +1,244 @@
+"""Small numpy/scipy surrogate models shared by the model-based strategies (no torch, no sklearn).
+
+* :class:`GaussianProcess` — an isotropic (ARD-free) Matern-5/2 or RBF kernel with signal variance
+  and noise; the three hyperparameters maximise the log marginal likelihood (L-BFGS-B on their logs
+  with the analytic gradient, several starts); every solve goes through one Cholesky factor.
+* :func:`train_mlp_ensemble` — independently initialised fully connected ReLU networks trained
+  together with Adam on the mean absolute error: the members are stacked on a leading axis so one
+  batched matrix product serves all of them.
+
+Example:
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.integers(0, 2, size=(30, 6)).astype(float)
+    >>> y = x @ np.arange(6.0)
+    >>> gp = GaussianProcess("matern52").fit(x, y, rng)
+    >>> mean, std = gp.predict(x[:2])
+    >>> bool(np.allclose(mean, y[:2], atol=0.5))
+    True
+    >>> ensemble = train_mlp_ensemble(x, y, rng, n_networks=3, epochs=20)
+    >>> ensemble.predict(x).shape
+    (3, 30)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import cho_solve, cholesky, solve_triangular
+from scipy.linalg.lapack import dpotri
+from scipy.optimize import minimize
+
+KERNELS = ("matern52", "rbf")
+#: bounds of (length-scale, signal variance, noise variance) for standardised targets
+GP_BOUNDS = ((1e-2, 1e2), (1e-2, 1e2), (1e-6, 1.0))
+_LOG_BOUNDS = [(np.log(low), np.log(high)) for low, high in GP_BOUNDS]
+_SQRT5 = np.sqrt(5.0)
+_JITTER = 1e-10
+
+
+def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise squared Euclidean distances between the rows of ``a`` and ``b``."""
+    out = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
+    return np.maximum(out, 0.0)
+
+
+def kernel_values(kernel: str, sq_dist: np.ndarray, length_scale: float, signal: float) -> np.ndarray:
+    """Kernel values for squared distances (no noise)."""
+    if kernel == "rbf":
+        return signal * np.exp(-0.5 * sq_dist / length_scale**2)
+    r = np.sqrt(sq_dist) / length_scale
+    return signal * (1.0 + _SQRT5 * r + (5.0 / 3.0) * r * r) * np.exp(-_SQRT5 * r)
+
+
+def _length_scale_derivative(kernel: str, sq_dist: np.ndarray, length_scale: float, signal: float) -> np.ndarray:
+    """d kernel / d log length-scale."""
+    if kernel == "rbf":
+        return kernel_values(kernel, sq_dist, length_scale, signal) * sq_dist / length_scale**2
+    r = np.sqrt(sq_dist) / length_scale
+    return signal * (5.0 / 3.0) * r * r * (1.0 + _SQRT5 * r) * np.exp(-_SQRT5 * r)
+
+
+@dataclass(frozen=True)
+class DistanceGroups:
+    """The distinct squared distances of a training set and where each entry of the matrix falls.
+
+    Encodings of categorical genes give few distinct distances (one-hot: twice the number of
+    differing genes), so the kernel is evaluated once per distinct value and gathered, and the
+    gradient's sums over the matrix become one ``bincount``.
+    """
+
+    values: np.ndarray
+    inverse: np.ndarray
+    n: int
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> "DistanceGroups":
+        values, inverse = np.unique(np.round(squared_distances(x, x), 9), return_inverse=True)
+        return cls(values, inverse.ravel(), len(x))
+
+    def matrix(self, per_value: np.ndarray) -> np.ndarray:
+        return per_value[self.inverse].reshape(self.n, self.n)
+
+
+def log_marginal_likelihood(log_params: np.ndarray, groups: DistanceGroups, y: np.ndarray,
+                            kernel: str) -> tuple[float, np.ndarray]:
+    """Log marginal likelihood of ``y`` and its gradient in (log length-scale, log signal, log noise).
+
+    >>> groups = DistanceGroups.of(np.eye(3))
+    >>> value, gradient = log_marginal_likelihood(np.zeros(3), groups, np.array([1.0, -1.0, 0.0]), "rbf")
+    >>> gradient.shape
+    (3,)
+    """
+    length_scale, signal, noise = np.exp(log_params)
+    n = len(y)
+    per_value = kernel_values(kernel, groups.values, length_scale, signal)
+    k = groups.matrix(per_value)
+    k[np.diag_indices(n)] += noise + _JITTER
+    try:
+        factor = cholesky(k, lower=True, check_finite=False)
+    except np.linalg.LinAlgError:
+        return -1e25, np.zeros(3)
+    alpha = cho_solve((factor, True), y, check_finite=False)
+    value = -0.5 * y @ alpha - np.log(np.diag(factor)).sum() - 0.5 * n * np.log(2 * np.pi)
+    # d value / d theta = 0.5 tr((alpha alpha^T - K^-1) dK/dtheta), summed per distinct distance.
+    # dpotri leaves K^-1 in the lower triangle (zeros above, as cholesky left them): the symmetric
+    # sum is twice the lower one less the diagonal, whose entries all lie at distance 0 (group 0).
+    lower_inverse, _ = dpotri(factor, lower=1, overwrite_c=1)
+    trace_inverse = np.trace(lower_inverse)
+    lower_inverse *= -2.0
+    lower_inverse += np.outer(alpha, alpha)
+    sums = np.bincount(groups.inverse, weights=lower_inverse.ravel(), minlength=len(groups.values))
+    sums[0] += trace_inverse
+    d_length = _length_scale_derivative(kernel, groups.values, length_scale, signal)
+    gradient = 0.5 * np.array([sums @ d_length, sums @ per_value, noise * (alpha @ alpha - trace_inverse)])
+    return float(value), gradient
+
+
+@dataclass
+class GaussianProcess:
+    """GP regression with hyperparameters fitted by marginal likelihood on standardised targets.
+
+    ``fit`` runs L-BFGS-B from ``warm_start`` (if given) and from ``n_starts`` points (at least one
+    without a warm start) drawn log-uniformly inside :data:`GP_BOUNDS` by ``rng``; the best optimum wins.
+    """
+
+    kernel: str = "matern52"
+    n_starts: int = 2
+
+    def fit(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
+            warm_start: np.ndarray | None = None) -> "GaussianProcess":
+        self.x = np.asarray(x, dtype=np.float64)
+        self.y_mean = float(np.mean(y))
+        self.y_scale = float(np.std(y)) or 1.0
+        self.y = (np.asarray(y, dtype=np.float64) - self.y_mean) / self.y_scale
+        groups = DistanceGroups.of(self.x)
+        low, high = np.array(_LOG_BOUNDS).T
+        n_random = self.n_starts if warm_start is not None else max(self.n_starts, 1)
+        starts = list(rng.uniform(low, high, size=(n_random, 3)))
+        if warm_start is not None:
+            starts.insert(0, np.clip(warm_start, low, high))
+
+        def negative(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+            value, gradient = log_marginal_likelihood(log_params, groups, self.y, self.kernel)
+            return -value, -gradient
+
+        best = min((minimize(negative, start, jac=True, method="L-BFGS-B", bounds=_LOG_BOUNDS) for start in starts),
+                   key=lambda found: found.fun)
+        self.log_params = np.clip(best.x, low, high)
+        self.log_likelihood = -float(best.fun)
+        length_scale, signal, noise = np.exp(self.log_params)
+        k = groups.matrix(kernel_values(self.kernel, groups.values, length_scale, signal))
+        k[np.diag_indices(len(self.y))] += noise + _JITTER
+        self._factor = cholesky(k, lower=True, check_finite=False)
+        self._alpha = cho_solve((self._factor, True), self.y, check_finite=False)
+        return self
+
+    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and standard deviation of the latent function, in the targets' units."""
+        length_scale, signal, _ = np.exp(self.log_params)
+        cross = kernel_values(self.kernel, squared_distances(np.asarray(x, dtype=np.float64), self.x),
+                              length_scale, signal)
+        mean = cross @ self._alpha
+        v = solve_triangular(self._factor, cross.T, lower=True, check_finite=False)
+        variance = np.maximum(signal - (v * v).sum(0), 1e-12)
+        return self.y_mean + self.y_scale * mean, self.y_scale * np.sqrt(variance)
+
+
+@dataclass
+class MLPEnsemble:
+    """Stacked weights of independent networks: ``weights[layer]`` has shape (members, in, out)."""
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Predictions of every member, shape (members, rows)."""
+        h = np.broadcast_to(np.asarray(x, dtype=np.float64), (len(self.weights[0]),) + np.shape(x))
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+            h = np.maximum(h @ w + b, 0.0)
+        return (h @ self.weights[-1] + self.biases[-1])[..., 0]
+
+
+def train_mlp_ensemble(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, *, n_networks: int = 5,
+                       n_layers: int = 10, width: int = 20, epochs: int = 150, batch_size: int = 32,
+                       learning_rate: float = 0.01, betas: tuple[float, float] = (0.9, 0.99),
+                       epsilon: float = 1e-7) -> MLPEnsemble:
+    """Train ``n_networks`` ReLU networks (``n_layers`` hidden layers of ``width``) on the mean
+    absolute error with Adam, as Keras does it: Glorot-uniform weights, zero biases, the rows
+    reshuffled every epoch (each member its own order), a smaller last batch."""
+    x = np.asarray(x, dtype=np.float32)  # single precision, as Keras trains
+    y = np.asarray(y, dtype=np.float32)
+    sizes = [x.shape[1]] + [width] * n_layers + [1]
+    shapes = [(n_networks, fan_in, fan_out) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
+    shapes += [(n_networks, 1, fan_out) for fan_out in sizes[1:]]
+    # every parameter (and its gradient) is a view into one flat buffer, so Adam is a few vector ops
+    params = np.zeros(sum(int(np.prod(shape)) for shape in shapes), dtype=np.float32)
+    grads = np.zeros_like(params)
+    param_views, grad_views, offset = [], [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        param_views.append(params[offset:offset + size].reshape(shape))
+        grad_views.append(grads[offset:offset + size].reshape(shape))
+        offset += size
+    n_matrices = len(sizes) - 1
+    weights, biases = param_views[:n_matrices], param_views[n_matrices:]
+    grad_w, grad_b = grad_views[:n_matrices], grad_views[n_matrices:]
+    for w, (fan_in, fan_out) in zip(weights, zip(sizes[:-1], sizes[1:])):
+        limit = np.sqrt(6.0 / (fan_in + fan_out))  # Glorot uniform
+        w[...] = rng.uniform(-limit, limit, size=w.shape)
+    first_moment, second_moment, denominator = np.zeros_like(params), np.zeros_like(params), np.zeros_like(params)
+    one_minus_beta1, one_minus_beta2 = np.float32(1 - betas[0]), np.float32(1 - betas[1])
+    step = 0
+    for _ in range(epochs):
+        order = np.argsort(rng.random((n_networks, len(y))), axis=1)
+        for begin in range(0, len(y), batch_size):
+            rows = order[:, begin:begin + batch_size]
+            activations = [x[rows]]
+            for w, b in zip(weights[:-1], biases[:-1]):
+                hidden = activations[-1] @ w
+                hidden += b
+                activations.append(np.maximum(hidden, 0.0, out=hidden))
+            output = (activations[-1] @ weights[-1] + biases[-1])[..., 0]
+            delta = np.sign(output - y[rows])[..., None]
+            delta *= np.float32(1.0 / rows.shape[1])  # d MAE / d output
+            for layer in range(n_matrices - 1, -1, -1):
+                np.matmul(activations[layer].transpose(0, 2, 1), delta, out=grad_w[layer])
+                np.sum(delta, axis=1, keepdims=True, out=grad_b[layer])
+                if layer:
+                    delta = delta @ weights[layer].transpose(0, 2, 1)
+                    delta *= activations[layer] > 0
+            step += 1
+            rate = np.float32(learning_rate * np.sqrt(1 - betas[1] ** step) / (1 - betas[0] ** step))
+            first_moment += (grads - first_moment) * one_minus_beta1  # m = b1 m + (1 - b1) g
+            grads *= grads
+            second_moment += (grads - second_moment) * one_minus_beta2
+            np.sqrt(second_moment, out=denominator)
+            denominator += epsilon
+            np.divide(first_moment, denominator, out=denominator)
+            denominator *= rate
+            params -= denominator
+    weights = [w.copy() for w in weights]
+    biases = [b.copy() for b in biases]
+    return MLPEnsemble(weights, biases)

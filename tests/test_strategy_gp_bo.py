@@ -1,0 +1,154 @@
+"""GP-BO [gp-bo]: a GP whose hyperparameters maximise the marginal likelihood (analytic gradient),
+UCB/EI scored over NAS-BOWL's pool (mutations of the top 10 + random samples), distinct asks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import approx_fprime
+from scipy.stats import norm
+
+from nasbench.errors import NasbenchError
+from nasbench.simulate import Result, SearchContext
+from nasbench.spaces import get_space
+from strategies._models import _LOG_BOUNDS, KERNELS, DistanceGroups, GaussianProcess, log_marginal_likelihood
+from strategies.gp_bo import GaussianProcessBO
+
+
+@pytest.fixture(scope="module")
+def space():
+    return get_space("nb201")
+
+
+def started(space, seed=0, **options) -> GaussianProcessBO:
+    strategy = GaussianProcessBO(**options)
+    strategy.reset(space, np.random.default_rng(seed), SearchContext((1.0,), "final", 1, 1000, None, "valid"))
+    return strategy
+
+
+def bowl(arch) -> float:
+    """A smooth score with a unique optimum (all genes 3)."""
+    return -float(sum((g - 3) ** 2 for g in arch))
+
+
+def ask_and_tell(strategy, n: int) -> list[tuple]:
+    archs = []
+    for _ in range(n):
+        job = strategy.ask()
+        strategy.tell(job, Result(job, bowl(job.arch), 1.0))
+        archs.append(job.arch)
+    return archs
+
+
+def one_hot_data(space, n: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    archs = space.sample_batch(rng, n)
+    return np.array([space.one_hot(a) for a in archs]), np.array([bowl(a) for a in archs]) + 0.1 * rng.normal(size=n)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_likelihood_gradient_is_exact(space, kernel):
+    x, y = one_hot_data(space, 40)
+    groups = DistanceGroups.of(x)
+    point = np.array([0.4, -0.3, -2.5])
+    _, gradient = log_marginal_likelihood(point, groups, (y - y.mean()) / y.std(), kernel)
+    numeric = approx_fprime(point, lambda p: log_marginal_likelihood(p, groups, (y - y.mean()) / y.std(), kernel)[0], 1e-6)
+    assert np.allclose(gradient, numeric, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_hyperparameters_maximise_the_marginal_likelihood(space, kernel):
+    x, y = one_hot_data(space, 60)
+    start = np.zeros(3)
+    gp = GaussianProcess(kernel, n_starts=1).fit(x, y, np.random.default_rng(0), warm_start=start)
+    standardised = (y - y.mean()) / y.std()
+    groups = DistanceGroups.of(x)
+    initial = log_marginal_likelihood(start, groups, standardised, kernel)[0]
+    assert gp.log_likelihood > initial + 1.0  # the fit improves on where it started
+    assert np.isclose(gp.log_likelihood, log_marginal_likelihood(gp.log_params, groups, standardised, kernel)[0])
+    # and beats every point of a coarse grid over the bounds
+    grid = np.array(np.meshgrid(*[np.linspace(low, high, 6) for low, high in _LOG_BOUNDS])).reshape(3, -1).T
+    assert gp.log_likelihood >= max(log_marginal_likelihood(p, groups, standardised, kernel)[0] for p in grid) - 1e-6
+
+
+def test_posterior_interpolates_and_is_uncertain_far_away(space):
+    x, y = one_hot_data(space, 60)
+    gp = GaussianProcess().fit(x, y, np.random.default_rng(0))
+    mean, std = gp.predict(x)
+    assert np.abs(mean - y).mean() < 0.3 * y.std()
+    far = np.array([space.one_hot(a) for a in space.sample_batch(np.random.default_rng(5), 200)])
+    assert std.mean() < gp.predict(far)[1].mean()
+
+
+def test_initial_samples_are_distinct_and_ignore_results(space):
+    first = started(space)
+    archs = [first.ask().arch for _ in range(10)]
+    assert len({space.index(a) for a in archs}) == 10
+    second = started(space)
+    assert ask_and_tell(second, 10) == archs
+
+
+def test_pool_is_nasbowls_and_excludes_asked(space):
+    strategy = started(space)
+    ask_and_tell(strategy, 30)
+    top = [strategy._archs[i] for i in np.argsort(-np.asarray(strategy._scores), kind="stable")[:10]]
+    pool = strategy.pool()
+    assert 60 <= len(pool) <= 100
+    asked = {space.index(a) for a in strategy._archs}
+    assert not asked & {space.index(a) for a in pool} and len({space.index(a) for a in pool}) == len(pool)
+    one_gene_from_top = [any(sum(g != h for g, h in zip(a, t)) == 1 for t in top) for a in pool]
+    # the mutation half and the random half, less the duplicates and asked cells dropped
+    assert sum(one_gene_from_top) >= 30 and len(pool) - sum(one_gene_from_top) >= 30
+
+
+@pytest.mark.parametrize("acquisition", ["ucb", "ei"])
+def test_acquisition_formulas_and_argmax(space, acquisition):
+    strategy = started(space, acquisition=acquisition, beta=2.25)
+    ask_and_tell(strategy, 25)
+    pool = strategy.pool()
+    mean, std = strategy.model().predict(np.array([space.one_hot(a) for a in pool]))
+    values = strategy.acquisition_values(pool)
+    if acquisition == "ucb":
+        assert np.allclose(values, mean + 1.5 * std)
+    else:
+        z = (mean - max(strategy._scores)) / std
+        assert np.allclose(values, (mean - max(strategy._scores)) * norm.cdf(z) + std * norm.pdf(z))
+        assert np.all(values >= -1e-12)
+
+
+def test_hyperparameters_are_refitted_with_new_results(space):
+    strategy = started(space)
+    ask_and_tell(strategy, 15)
+    first = strategy.model()
+    assert strategy.model() is first  # no new result: no refit
+    ask_and_tell(strategy, 1)
+    assert strategy.model() is not first and strategy._model_size == 16
+
+
+def test_finds_the_optimum_of_a_smooth_score(space):
+    found = [max(bowl(a) for a in ask_and_tell(started(space, seed=seed), 50)) for seed in range(2)]
+    assert found == [0.0, 0.0]  # random search: 50 of 15,625 cells find it with probability 0.003
+
+
+def test_running_architectures_are_not_asked_twice(space):
+    strategy = started(space)
+    ask_and_tell(strategy, 20)
+    pending = [strategy.ask() for _ in range(8)]  # eight workers, nothing told back
+    assert len({space.index(job.arch) for job in pending}) == 8
+
+
+@pytest.mark.parametrize("option, value", [("acquisition", "pi"), ("beta", -1.0), ("kernel", "linear"),
+                                           ("n_initial", 0), ("pool_size", 0), ("n_top", 0), ("n_starts", -1),
+                                           ("restart_every", 0)])
+def test_invalid_options(option, value):
+    with pytest.raises(NasbenchError, match=option):
+        GaussianProcessBO(**{option: value})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("benchmark", ["nbgraph-cora", "nbgraph-citeseer"])
+def test_faithfulness_against_random_search(benchmark):
+    from nasbench.report.faithfulness import collect, compare
+
+    table = compare(collect(["rs", "gp-bo"], [benchmark], seeds=range(50), max_evals=300, processes=2))
+    assert table[table["strategy"] == "gp-bo"].iloc[0]["p_value"] < 0.05, table.to_string()
