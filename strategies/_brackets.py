@@ -52,7 +52,8 @@ def rung_fidelities(fidelities: Sequence[float], eta: float, min_fidelity: float
     bottom = available[0] if min_fidelity is None else float(min_fidelity)
     for label, value in (("min_fidelity", bottom), ("max_fidelity", top)):
         if value not in available:
-            raise NasbenchError(f"option {label} must be one of the table's fidelities ({', '.join(f'{f:g}' for f in available)}), not {value!r}")
+            known = ", ".join(f"{f:g}" for f in available)
+            raise NasbenchError(f"option {label} must be one of the table's fidelities ({known}), not {value!r}")
     if not bottom < top:
         raise NasbenchError(f"min_fidelity ({bottom:g}) must be below max_fidelity ({top:g})")
     s_max = int(math.floor(math.log(top / bottom) / math.log(eta) + 1e-9))

@@ -80,15 +80,14 @@ class Bohb(SynchronousHalving):
                  min_points_in_model: int | None = None) -> None:
         super().__init__(eta=eta, min_fidelity=min_fidelity, max_fidelity=max_fidelity, resume=resume)
         self.preset = check_choice("preset", preset, tuple(PRESETS))
-        base = PRESETS[preset]
-        pick = lambda value, key: base[key] if value is None else value  # noqa: E731
-        self.top_n_percent = check_int("top_n_percent", pick(top_n_percent, "top_n_percent"), 1, 99)
-        self.num_samples = check_int("num_samples", pick(num_samples, "num_samples"), 1)
-        self.random_fraction = check_float("random_fraction", pick(random_fraction, "random_fraction"), 0.0, 1.0)
-        self.bandwidth_factor = check_float("bandwidth_factor", pick(bandwidth_factor, "bandwidth_factor"), 0.0,
-                                            1e6, open_low=True)
-        self.min_bandwidth = check_float("min_bandwidth", pick(min_bandwidth, "min_bandwidth"), 0.0, 1.0,
-                                         open_low=True)
+        given = {"top_n_percent": top_n_percent, "num_samples": num_samples, "random_fraction": random_fraction,
+                 "bandwidth_factor": bandwidth_factor, "min_bandwidth": min_bandwidth}
+        settings = {**PRESETS[preset], **{key: value for key, value in given.items() if value is not None}}
+        self.top_n_percent = check_int("top_n_percent", settings["top_n_percent"], 1, 99)
+        self.num_samples = check_int("num_samples", settings["num_samples"], 1)
+        self.random_fraction = check_float("random_fraction", settings["random_fraction"], 0.0, 1.0)
+        self.bandwidth_factor = check_float("bandwidth_factor", settings["bandwidth_factor"], 0.0, 1e6, open_low=True)
+        self.min_bandwidth = check_float("min_bandwidth", settings["min_bandwidth"], 0.0, 1.0, open_low=True)
         if min_points_in_model is not None:
             check_int("min_points_in_model", min_points_in_model, 1)
         self.min_points_in_model = min_points_in_model
