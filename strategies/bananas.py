@@ -1,0 +1,133 @@
+"""BANANAS [bananas]: Bayesian optimisation with a neural-network ensemble and path encoding.
+
+Reference: White, Neiswanger & Savani, "BANANAS: Bayesian Optimization with Neural Architectures
+for Neural Architecture Search" (AAAI 2021); the variant is naszilla/bananas ``nas_algorithms.py``
+``bananas`` with ``meta_neural_net.py`` and ``params.py``'s NAS-Bench-201 settings:
+
+* encoding: ``space.path_encoding(arch)`` where the space has one (NAS-Bench-201: 155 bits), else
+  ``space.one_hot(arch)`` (NAS-Bench-Graph has no path encoding in this package);
+* model: an ensemble of ``n_networks`` = 5 fully connected ReLU networks, ``n_layers`` = 10 hidden
+  layers of ``width`` = 20, Adam (lr 0.01, betas 0.9/0.99), batch 32, mean absolute error,
+  Glorot-uniform initialisation (Keras' defaults), trained in numpy (float32) with the members
+  stacked. ``epochs`` defaults to 50, not the reference's 150: a third of the cost, and on
+  NAS-Bench-Graph (cora) the ensemble ranks 1,000 held-out cells as well (Kendall tau 0.144 vs
+  0.144 after 20 training cells, 0.402 vs 0.393 after 290; see the notes); ``epochs=150`` is the
+  reference. The
+  targets are the scores standardised (the reference regresses validation error in percent, whose
+  scale differs between tables; standardising keeps the network's regime table-independent);
+* acquisition: independent Thompson sampling (``its``): each candidate gets one draw from a normal
+  with the ensemble's mean and (population) standard deviation, and the ``batch_size`` = 10 best
+  draws are the next round;
+* candidates (``acq_opt_type="mutation"``): walking the 5 best architectures from the best down,
+  ``n_candidates`` = 100 mutation attempts each until 100 candidates are collected, dropping
+  architectures already evaluated or already a candidate (same row). Mutation is the space's
+  ``mutate`` (one gene changed), where the reference changes each op with probability 1/L;
+* ``n_initial`` = 10 distinct uniform samples start the run; the model is refitted once per round.
+
+Batches are synchronous, as in the reference: ``ask()`` hands out the round's architectures one by
+one, and once they are all out it returns ``None`` (wait) until every result of the round is back;
+only then is the ensemble refitted on all results and the next round chosen.
+
+Example:
+    >>> from nasbench.simulate import run
+    >>> trace = run("bananas", "nbgraph-cora", seed=0, max_evals=20, epochs=10)
+    >>> len(trace.to_frame())
+    20
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from strategies._models import train_mlp_ensemble
+from strategies.base import Arch, Job, Result, Strategy, check_int, register
+
+#: the reference mutates the best ``num_arches_to_mutate * patience_factor`` = 5 architectures
+_PARENTS = 5
+_SAMPLE_RETRIES = 100
+
+
+@register("bananas")
+class Bananas(Strategy):
+    summary = "BANANAS: path encoding, MLP ensemble, independent Thompson sampling over mutations"
+
+    def __init__(self, *, n_initial: int = 10, batch_size: int = 10, n_candidates: int = 100,
+                 n_networks: int = 5, n_layers: int = 10, width: int = 20, epochs: int = 50) -> None:
+        self.n_initial = check_int("n_initial", n_initial, 1)
+        self.batch_size = check_int("batch_size", batch_size, 1)
+        self.n_candidates = check_int("n_candidates", n_candidates, 1)
+        self.n_networks = check_int("n_networks", n_networks, 2)
+        self.n_layers = check_int("n_layers", n_layers, 1)
+        self.width = check_int("width", width, 1)
+        self.epochs = check_int("epochs", epochs, 1)
+
+    def start(self) -> None:
+        self._round: deque = deque()  # architectures of the current round not yet handed out
+        self._running = 0
+        self._asked_rows: set[int] = set()
+        self._archs: list[Arch] = []  # told, in telling order
+        self._scores: list[float] = []
+        self.rounds = 0
+
+    def encode(self, arch: Arch) -> np.ndarray:
+        path = self.space.path_encoding(arch)
+        return self.space.one_hot(arch) if path is None else path
+
+    def ask(self) -> Job | None:
+        if not self._round:
+            if self._running:
+                return None  # the round is out: wait for all of it before refitting
+            self._round.extend(self.initial() if not self._scores else self.next_round())
+            self.rounds += 1
+        arch = self._round.popleft()
+        self._asked_rows.add(self.space.index(arch))
+        self._running += 1
+        return Job(arch)
+
+    def tell(self, job: Job, result: Result) -> None:
+        self._running -= 1
+        self._archs.append(job.arch)
+        self._scores.append(result.score)
+
+    def initial(self) -> list[Arch]:
+        """``n_initial`` distinct uniform samples (the reference's random data set)."""
+        archs, rows = [], set()
+        for _ in range(self.n_initial * _SAMPLE_RETRIES):
+            arch = self.space.sample(self.rng)
+            if self.space.index(arch) not in rows:
+                rows.add(self.space.index(arch))
+                archs.append(arch)
+                if len(archs) == self.n_initial:
+                    break
+        return archs
+
+    def candidates(self) -> list[Arch]:
+        """Mutations of the best architectures, best parent first, none evaluated before."""
+        order = np.argsort(-np.asarray(self._scores), kind="stable")[:_PARENTS]
+        rows, out = set(self._asked_rows), []
+        for parent in (self._archs[i] for i in order):
+            if len(out) >= self.n_candidates:
+                break
+            for _ in range(self.n_candidates):
+                child = self.space.mutate(parent, self.rng)
+                row = self.space.index(child)
+                if row not in rows:
+                    rows.add(row)
+                    out.append(child)
+        return out
+
+    def next_round(self) -> list[Arch]:
+        """Refit the ensemble and pick the round by independent Thompson sampling."""
+        candidates = self.candidates()
+        if not candidates:  # every mutation of the best was evaluated: fall back to samples
+            return [self.space.sample(self.rng) for _ in range(self.batch_size)]
+        scores = np.asarray(self._scores)
+        targets = (scores - scores.mean()) / (scores.std() or 1.0)
+        ensemble = train_mlp_ensemble(np.array([self.encode(a) for a in self._archs]), targets, self.rng,
+                                      n_networks=self.n_networks, n_layers=self.n_layers, width=self.width,
+                                      epochs=self.epochs)
+        predictions = ensemble.predict(np.array([self.encode(a) for a in candidates]))
+        draws = self.rng.normal(predictions.mean(axis=0), predictions.std(axis=0))
+        return [candidates[i] for i in np.argsort(-draws, kind="stable")[:self.batch_size]]

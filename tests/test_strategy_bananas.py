@@ -1,0 +1,151 @@
+"""BANANAS [bananas] behaves like naszilla/bananas: path encoding where the space has paths,
+an MLP ensemble trained on MAE, synchronous rounds of 10 chosen by independent Thompson sampling
+over mutations of the best architectures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import strategies.bananas as bananas_module
+from nasbench.errors import NasbenchError
+from nasbench.simulate import Result, SearchContext
+from nasbench.spaces import get_space
+from strategies._models import MLPEnsemble, train_mlp_ensemble
+from strategies.bananas import Bananas
+
+
+@pytest.fixture(scope="module")
+def space():
+    return get_space("nb201")
+
+
+def started(space, seed=0, **options) -> Bananas:
+    strategy = Bananas(**options)
+    strategy.reset(space, np.random.default_rng(seed), SearchContext((1.0,), "final", 1, 1000, None, "valid"))
+    return strategy
+
+
+def bowl(arch) -> float:
+    return -float(sum((g - 3) ** 2 for g in arch))
+
+
+def play_round(strategy) -> list[tuple]:
+    """Ask until the strategy waits (``None``), then tell every result."""
+    jobs = []
+    while (job := strategy.ask()) is not None:
+        jobs.append(job)
+    for job in jobs:
+        strategy.tell(job, Result(job, bowl(job.arch), 1.0))
+    return [job.arch for job in jobs]
+
+
+def test_path_encoding_where_the_space_has_paths(space):
+    strategy = started(space)
+    arch = space.sample(np.random.default_rng(0))
+    assert strategy.encode(arch).shape == (155,)  # NAS-Bench-201: 5 + 25 + 125 op sequences
+    assert np.array_equal(strategy.encode(arch), space.path_encoding(arch))
+
+    class NoPaths(type(space)):
+        def path_encoding(self, arch):
+            return None
+
+    plain = started(NoPaths())
+    assert np.array_equal(plain.encode(arch), space.one_hot(arch)) and plain.encode(arch).shape == (30,)
+
+
+def test_synchronous_rounds_of_ten(space, monkeypatch):
+    fits = []
+    real = bananas_module.train_mlp_ensemble
+
+    def counting(x, y, rng, **options):
+        fits.append(len(y))
+        return real(x, y, rng, **{**options, "epochs": 2})
+
+    monkeypatch.setattr(bananas_module, "train_mlp_ensemble", counting)
+    strategy = started(space)
+    first = play_round(strategy)
+    assert len(first) == 10 and len({space.index(a) for a in first}) == 10 and fits == []
+    for expected in (10, 20, 30):
+        chosen = play_round(strategy)
+        assert len(chosen) == 10 and fits[-1] == expected  # one refit per round, on every result so far
+    assert strategy.rounds == 4
+    # a round is handed out one by one; with results pending, the strategy waits
+    job = strategy.ask()
+    strategy.tell(job, Result(job, 0.0, 1.0))
+    for _ in range(9):
+        assert strategy.ask() is not None
+    assert strategy.ask() is None
+
+
+def test_candidates_mutate_the_best_first_and_are_new(space):
+    strategy = started(space)
+    play_round(strategy)
+    candidates = strategy.candidates()
+    assert 24 <= len(candidates) <= 124  # 100 attempts per parent until 100 distinct new cells
+    rows = [space.index(a) for a in candidates]
+    assert len(set(rows)) == len(rows) and not set(rows) & {space.index(a) for a in strategy._archs}
+    order = np.argsort(-np.asarray(strategy._scores), kind="stable")
+    best = strategy._archs[order[0]]
+    parents = [strategy._archs[i] for i in order[:5]]
+    assert all(any(sum(g != h for g, h in zip(a, p)) == 1 for p in parents) for a in candidates)
+    # the best parent's 24 one-gene neighbours come first (its 100 attempts almost surely find all)
+    assert all(sum(g != h for g, h in zip(a, best)) == 1 for a in candidates[:20])
+
+
+def test_independent_thompson_sampling(space, monkeypatch):
+    strategy = started(space)
+    play_round(strategy)
+    candidates = strategy.candidates()
+    means = np.linspace(0.0, 1.0, len(candidates))
+
+    def fake(spread):
+        offsets = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])[:, None] * spread
+        return lambda *args, **kwargs: type("Fake", (), {"predict": lambda self, x: means[None, :] + offsets})()
+
+    # no spread: Thompson draws equal the means, the round is the 10 best predicted
+    monkeypatch.setattr(bananas_module, "train_mlp_ensemble", fake(0.0))
+    monkeypatch.setattr(strategy, "candidates", lambda: candidates)
+    assert strategy.next_round() == candidates[::-1][:10]
+    # wide spread: each candidate is drawn from its own normal, so the picks vary from round to round
+    monkeypatch.setattr(bananas_module, "train_mlp_ensemble", fake(5.0))
+    picks = [tuple(strategy.next_round()) for _ in range(3)]
+    assert len(set(picks)) == 3 and all(len(set(p)) == 10 for p in picks)
+
+
+def test_mlp_ensemble_learns_and_members_differ():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 2, size=(64, 12)).astype(float)
+    y = x @ rng.normal(size=12)
+    y = (y - y.mean()) / y.std()
+    ensemble = train_mlp_ensemble(x, y, rng, n_networks=3, n_layers=3, epochs=60)
+    assert isinstance(ensemble, MLPEnsemble) and ensemble.weights[1].shape == (3, 20, 20)
+    predictions = ensemble.predict(x)
+    assert np.abs(predictions.mean(0) - y).mean() < 0.25  # mean absolute error, targets of std 1
+    assert predictions.std(axis=0).mean() > 1e-3  # independent initialisations disagree somewhat
+    # the default architecture is the reference's: 10 hidden layers of 20
+    default = train_mlp_ensemble(x, y, rng, epochs=1)
+    assert len(default.weights) == 11 and default.weights[0].shape == (5, 12, 20)
+
+
+def test_model_rounds_beat_uniform_samples(space):
+    strategy = started(space, epochs=30)
+    rounds = [[bowl(a) for a in play_round(strategy)] for _ in range(5)]
+    # uniform cells score -18 on average (s.e. of a 40-cell mean: 0.9); the model's rounds do far better
+    assert np.mean(rounds[1:]) > -10.0
+
+
+@pytest.mark.parametrize("option, value", [("n_initial", 0), ("batch_size", 0), ("n_candidates", 0),
+                                           ("n_networks", 1), ("n_layers", 0), ("width", 0), ("epochs", 0)])
+def test_invalid_options(option, value):
+    with pytest.raises(NasbenchError, match=option):
+        Bananas(**{option: value})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("benchmark", ["nbgraph-cora", "nbgraph-citeseer"])
+def test_faithfulness_against_random_search(benchmark):
+    from nasbench.report.faithfulness import collect, compare
+
+    table = compare(collect(["rs", "bananas"], [benchmark], seeds=range(50), max_evals=300, processes=2))
+    assert table[table["strategy"] == "bananas"].iloc[0]["p_value"] < 0.05, table.to_string()
