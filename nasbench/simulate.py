@@ -31,6 +31,7 @@ Example:
 
 from __future__ import annotations
 
+import gc
 import heapq
 import json
 import math
@@ -283,48 +284,53 @@ def run(
     seed_draws: list[int] = []
     draw_position = 0
     ask, tell, heappush, heappop = instance.ask, instance.tell, heapq.heappush, heapq.heappop
-
-    while True:
-        while free and (max_evals is None or started < max_evals) and (max_time is None or clock < max_time):
-            job = ask()
-            if job is None:
+    collecting = gc.isenabled()
+    gc.disable()  # the loop allocates many short-lived tuples and no cycles: no collections inside it
+    try:
+        while True:
+            while free and (max_evals is None or started < max_evals) and (max_time is None or clock < max_time):
+                job = ask()
+                if job is None:
+                    break
+                row = space_index(job.arch)
+                fid = last_fidelity if job.fidelity is None else fidelity_index.get(float(job.fidelity))
+                if fid is None:
+                    raise NasbenchError(f"strategy {name!r} asked for fidelity {job.fidelity}, which {bench.name} lacks")
+                if n_seeds > 1:
+                    if draw_position == len(seed_draws):
+                        seed_draws, draw_position = loop_rng.integers(n_seeds, size=4096).tolist(), 0
+                    seed_col = seed_draws[draw_position]
+                    draw_position += 1
+                else:
+                    seed_col = 0
+                value = float(search_values[row, seed_col, fid])
+                live = False
+                if value != value:
+                    seed_col, value, live = _fill_missing(bench, search_values, search, row, seed_col, fid)
+                if cost_values is None:
+                    spent = 1.0
+                else:
+                    spent = _cost(cost_values, eval_values, fidelity_index, job, row, seed_col, fid, bench.name, cost_name)
+                begin = clock + overhead() if overhead is not None else clock
+                extra = tuple([s * float(a[row, seed_col, fid]) for a, s in objective_values]) if objective_values else ()
+                heappush(running, (begin + spent, sequence, heappop(free), begin, job, row, fid, seed_col,
+                                   value, spent, live, extra))
+                sequence += 1
+                started += 1
+            if not running:
                 break
-            row = space_index(job.arch)
-            fid = last_fidelity if job.fidelity is None else fidelity_index.get(float(job.fidelity))
-            if fid is None:
-                raise NasbenchError(f"strategy {name!r} asked for fidelity {job.fidelity}, which {bench.name} lacks")
-            if n_seeds > 1:
-                if draw_position == len(seed_draws):
-                    seed_draws, draw_position = loop_rng.integers(n_seeds, size=4096).tolist(), 0
-                seed_col = seed_draws[draw_position]
-                draw_position += 1
-            else:
-                seed_col = 0
-            value = float(search_values[row, seed_col, fid])
-            live = False
-            if value != value:
-                seed_col, value, live = _fill_missing(bench, search_values, search, row, seed_col, fid)
-            if cost_values is None:
-                spent = 1.0
-            else:
-                spent = _cost(cost_values, eval_values, fidelity_index, job, row, seed_col, fid, bench.name, cost_name)
-            begin = clock + overhead() if overhead is not None else clock
-            extra = tuple([s * float(a[row, seed_col, fid]) for a, s in objective_values]) if objective_values else ()
-            heappush(running, (begin + spent, sequence, heappop(free), begin, job, row, fid, seed_col,
-                               value, spent, live, extra))
-            sequence += 1
-            started += 1
-        if not running:
-            break
-        end, _, worker, begin, job, row, fid, seed_col, value, spent, live, extra = heappop(running)
-        clock = end
-        heappush(free, worker)
-        score = sign * value
-        tell(job, Result(job, score, spent, extra))
-        if fid > incumbent_key[0] or (fid == incumbent_key[0] and score > incumbent_key[1]):
-            incumbent_key = (fid, score)
-            incumbent = (row, value, test_final[row])
-        records.append((begin, end, worker, row, fid, seed_col, value, spent, live) + incumbent)
+            end, _, worker, begin, job, row, fid, seed_col, value, spent, live, extra = heappop(running)
+            clock = end
+            heappush(free, worker)
+            score = sign * value
+            tell(job, Result(job, score, spent, extra))
+            if fid > incumbent_key[0] or (fid == incumbent_key[0] and score > incumbent_key[1]):
+                incumbent_key = (fid, score)
+                incumbent = (row, value, test_final[row])
+            records.append((begin, end, worker, row, fid, seed_col, value, spent, live) + incumbent)
+    finally:
+        if collecting:
+            gc.enable()
 
     from nasbench import __version__
 
@@ -336,7 +342,7 @@ def run(
     )
     dtypes = {"worker": np.int64, "row": np.int64, "fidelity": np.int64, "seed": np.int64, "live": bool,
               "incumbent_row": np.int64}
-    columns = {k: np.array(v, dtype=dtypes.get(k, np.float64))
+    columns = {k: np.fromiter(v, dtype=dtypes.get(k, np.float64), count=len(records))
                for k, v in zip(_COLUMNS, zip(*records) if records else [()] * len(_COLUMNS))}
     columns["fidelity"] = bench.fidelities[columns["fidelity"]].astype(np.float64)
     columns["seed"] = seeds[columns["seed"]].astype(np.int64)
