@@ -97,3 +97,28 @@ def p_value_against(strategy: str, benchmark: str, *, baseline: str = "rs", seed
     """One-sided Mann-Whitney p of "``strategy``'s final validation regret is below ``baseline``'s"."""
     frame = collect([baseline, strategy], [benchmark], seeds=seeds, max_evals=max_evals, processes=processes)
     return float(compare(frame, baseline=baseline).set_index("strategy").loc[strategy, "p_value"])
+
+
+def from_runs(final: pd.DataFrame) -> pd.DataFrame:
+    """The frame :func:`compare` reads, from a report's final frame
+    (:func:`nasbench.report.anytime.final` of a runs frame with ``valid_regret``)."""
+    return final[["strategy", "benchmark", "seed", "valid_regret", "regret"]].rename(columns={"regret": "test_regret"})
+
+
+def markdown(table: pd.DataFrame, *, baseline: str = "rs", alpha: float = 0.05) -> str:
+    """The faithfulness table of :func:`compare` as Markdown, one line per benchmark x strategy.
+
+    Example:
+        >>> frame = pd.DataFrame({"benchmark": "b", "strategy": ["rs"] * 3 + ["x"] * 3, "seed": [0, 1, 2] * 2,
+        ...                       "valid_regret": [0.3, 0.2, 0.4, 0.0, 0.1, 0.0], "test_regret": 0.1})
+        >>> print(markdown(compare(frame)).splitlines()[3])
+        | b | x | 3 | 0.0333 ± 0.0333 | 0.1000 ± 0.0000 | 0.0383 | yes |
+    """
+    lines = [f"| benchmark | strategy | seeds | final validation regret (mean ± s.e.) | final test regret (mean ± s.e.) "
+             f"| p (one-sided Mann-Whitney U, < {baseline}) | passes (p < {alpha}) |", "|---|---|---|---|---|---|---|"]
+    for row in table.itertuples(index=False):
+        p = "–" if row.strategy == baseline else f"{row.p_value:.3g}"
+        verdict = "baseline" if row.strategy == baseline else ("yes" if row.passes else "no")
+        lines.append(f"| {row.benchmark} | {row.strategy} | {row.n_seeds} | {row.valid_regret_mean:.4f} ± "
+                     f"{row.valid_regret_se:.4f} | {row.test_regret_mean:.4f} ± {row.test_regret_se:.4f} | {p} | {verdict} |")
+    return "\n".join(lines)

@@ -130,7 +130,7 @@ def write_report(out: str | os.PathLike, runs: pd.DataFrame, metas: Sequence[Tra
                      f"random search ({BASELINE}).", None, table))
 
     if "valid_regret" in finals and BASELINE in set(finals["strategy"]):
-        check = faithfulness.compare(finals.rename(columns={"regret": "test_regret"}), baseline=BASELINE, alpha=alpha)
+        check = faithfulness.compare(faithfulness.from_runs(finals), baseline=BASELINE, alpha=alpha)
         sections.append(("Final validation regret against random search",
                          f"Mean ± s.e. of final validation and test regret; p: one-sided Mann-Whitney U of "
                          f"'validation regret lower than {BASELINE}' (passes: p < {alpha}).", None, check))
