@@ -1,0 +1,82 @@
+"""Per-iteration cost of the model-based strategies (pytest-benchmark).
+
+Run: ``OMP_NUM_THREADS=1 python -m pytest tests/test_bench_strategies_model.py --benchmark-enable``.
+Each figure is one iteration at a stated history size on nbgraph-cora's space: for ``tpe`` and
+``gp-bo`` one ``ask`` + ``tell`` after ``HISTORY`` results (gp-bo refits its GP, re-optimising the
+hyperparameters from the previous optimum); for ``bananas`` one round (ensemble refit + Thompson
+selection of 10), whose cost per evaluation is a tenth of it. The notes file has the measured figures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nasbench
+from nasbench.simulate import Job, Result, SearchContext
+from strategies.bananas import Bananas
+from strategies.gp_bo import GaussianProcessBO
+from strategies.tpe import TreeParzenEstimator
+
+HISTORY = 100
+LATE_HISTORY = 290  # the last refit of a 300-evaluation run
+
+
+@pytest.fixture(scope="module")
+def cora():
+    return nasbench.load("nbgraph-cora")
+
+
+def started(strategy, bench, seed: int = 0):
+    strategy.reset(bench.space, np.random.default_rng(seed),
+                   SearchContext((1.0,), "final", 1, None, None, bench.search_metric))
+    return strategy
+
+
+def warmed(strategy, bench, n: int):
+    """A strategy that has asked for and been told ``n`` results, one at a time."""
+    started(strategy, bench)
+    for _ in range(n):
+        one_iteration(strategy, bench)
+    return strategy
+
+
+def history(bench, n: int) -> list[tuple[tuple, float]]:
+    """``n`` distinct uniform cells and their validation values, as if evaluated already."""
+    values = bench.final(bench.search_metric)
+    archs = {bench.space.index(a): a for a in bench.space.sample_batch(np.random.default_rng(1), 2 * n)}
+    return [(arch, float(values[row])) for row, arch in list(archs.items())[:n]]
+
+
+def one_iteration(strategy, bench) -> None:
+    values = bench.final(bench.search_metric)
+    job = strategy.ask()
+    strategy.tell(job, Result(job, float(values[bench.space.index(job.arch)]), 1.0))
+
+
+@pytest.mark.parametrize("size", [HISTORY, LATE_HISTORY])
+def test_tpe_iteration(benchmark, cora, size):
+    strategy = warmed(TreeParzenEstimator(), cora, size)
+    benchmark.pedantic(one_iteration, args=(strategy, cora), rounds=20, iterations=1)
+    assert len(strategy._archs) >= size + 1
+
+
+@pytest.mark.parametrize("size", [HISTORY, LATE_HISTORY])
+def test_gp_bo_iteration(benchmark, cora, size):
+    strategy = started(GaussianProcessBO(), cora)
+    for arch, score in history(cora, size):
+        strategy._asked_rows.add(cora.space.index(arch))
+        strategy.tell(Job(arch), Result(Job(arch), score, 1.0))
+    one_iteration(strategy, cora)  # the first fit has no previous optimum to start from: not timed
+    benchmark.pedantic(one_iteration, args=(strategy, cora), rounds=3, iterations=1)
+    assert strategy._model_size >= size + 1
+
+
+@pytest.mark.parametrize("size", [HISTORY, LATE_HISTORY])
+def test_bananas_round(benchmark, cora, size):
+    strategy = warmed(Bananas(), cora, 10)  # the initial round, told
+    for arch, score in history(cora, size - 10):
+        strategy.tell(Job(arch), Result(Job(arch), score, 1.0))
+    strategy._running = 0  # the injected results were never asked (only the count matters here)
+    chosen = benchmark.pedantic(strategy.next_round, rounds=1, iterations=1)
+    assert len(chosen) == strategy.batch_size and len(strategy._scores) == size
