@@ -229,6 +229,12 @@ class Benchmark:
             raise MissingEntryError(f"benchmark {self.name} lacks {where} and has no live trainer")
         raise MissingEntryError(f"benchmark {self.name} lacks {where}")
 
+    def _reload_table(self) -> None:
+        """Re-open the table file after a live-training append, keeping the space and the miss handler."""
+        handler = self._miss_handler
+        self.__init__(Table.open(self.table.path, verify="lazy"), self.space, on_miss=self.on_miss)  # type: ignore[misc]
+        self._miss_handler = handler
+
     # --- export ------------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
         """One row per architecture x seed x fidelity: ``arch, seed, fidelity`` and every metric."""
