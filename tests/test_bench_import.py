@@ -51,7 +51,7 @@ def synthetic_nb101(path: Path, n_cells: int, rng: np.random.Generator, repeats:
 
 def measured(benchmark, snippet: str, n_records: int, out: Path) -> None:
     """Time ``snippet`` (Python source running one conversion into ``out``) in this process, then run it
-    again in a fresh interpreter to read that process's peak resident memory (ru_maxrss)."""
+    again in a fresh interpreter to read that process's peak resident memory (VmHWM)."""
     def run():
         shutil.rmtree(out, ignore_errors=True)
         exec(snippet, {})
@@ -62,7 +62,8 @@ def measured(benchmark, snippet: str, n_records: int, out: Path) -> None:
         return
     seconds = benchmark.stats.stats.mean
     shutil.rmtree(out, ignore_errors=True)
-    probe = snippet + "\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    # VmHWM is this process's own peak (ru_maxrss would carry over the parent's peak across fork and exec)
+    probe = snippet + "\nprint(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).resolve().parents[1])
     peak_mib = int(result.stdout.split()[-1]) / 1024
