@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import sys
 
 from nasbench.errors import NasbenchError
 
@@ -42,8 +41,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
+def _command(args: argparse.Namespace) -> str:
+    """The build command as a user would type it (recorded in the table's attrs)."""
+    words = ["nasbench", "build", args.space, "--dataset", args.dataset, "--seeds", ",".join(map(str, args.seeds)),
+             "--epochs", str(args.epochs)]
+    for flag, value in (("--archs", args.archs), ("--device", args.device), ("--channels", args.channels),
+                        ("--batch-size", args.batch_size), ("--train-examples", args.train_examples),
+                        ("--out", args.out)):
+        if value is not None:
+            words += [flag, str(value)]
+    return shlex.join(words)
+
+
 def handler(args: argparse.Namespace) -> int:
     """Run ``nasbench build``; bad input raises :class:`NasbenchError` for the main CLI to print."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        raise NasbenchError("nasbench build trains with PyTorch, which is not installed (pip install torch)")
     from nasbench.train.builder import build
     from nasbench.train.schedule import Schedule
 
@@ -54,23 +69,7 @@ def handler(args: argparse.Namespace) -> int:
     summary = build(args.space, dataset=args.dataset, seeds=args.seeds, epochs=args.epochs, out=args.out,
                     archs_file=args.archs, device=args.device, workers=args.workers, chunk=args.chunk,
                     schedule=Schedule(epochs=args.epochs, **overrides), limit=args.limit,
-                    command="nasbench " + shlex.join(sys.argv[1:]))
+                    command=_command(args))
     print(f"{summary.path}: trained {summary.trained} entries in {summary.wall_seconds:.0f} s; "
           f"{summary.remaining} still missing")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m nasbench.train.cli build ...``) until the main CLI calls :func:`add_parser`."""
-    parser = argparse.ArgumentParser(prog="nasbench")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except NasbenchError as exc:
-        print(f"nasbench: {exc}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
