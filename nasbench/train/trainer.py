@@ -90,14 +90,27 @@ def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float
 
 def train(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mnist1d | None = None,
           device: str = "cpu") -> TrainResult:
-    """Train ``arch`` of ``space`` with ``seed`` under ``schedule``; return its per-epoch curves."""
+    """Train ``arch`` of ``space`` with ``seed`` under ``schedule``; return its per-epoch curves.
+
+    The thread count and deterministic-algorithms setting are changed for the run and restored after.
+    """
+    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    try:
+        if device == "cpu":
+            torch.set_num_threads(schedule.threads)
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        return _train(space, arch, seed=seed, schedule=schedule, data=data, device=device)
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+
+
+def _train(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mnist1d | None,
+           device: str) -> TrainResult:
     arch = space.check(arch)
     torch_device = check_device(device)
     data = load_mnist1d() if data is None else data
     text = space.encode(arch)
-    if torch_device.type == "cpu":
-        torch.set_num_threads(schedule.threads)
-    torch.use_deterministic_algorithms(True, warn_only=True)
     init_generator = torch.Generator().manual_seed(_seed_of(seed, text, "init"))
     order_generator = torch.Generator().manual_seed(_seed_of(seed, text, "order"))
     dropout_generator = torch.Generator(device=torch_device).manual_seed(_seed_of(seed, text, "dropout"))
