@@ -136,3 +136,25 @@ def test_unique_space_from_a_stored_map_equals_the_computed_one(unique: Nb201Uni
     with pytest.raises(NasbenchError, match="raw-to-row map"):
         Nb201UniqueSpace(unique.raw_to_row[:10])
     assert OPS[0] == "none"
+
+
+def test_shipped_tables_are_read_without_torch() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    if not (repo / "data" / "mlp-mnist1d.h5").is_file():
+        pytest.skip("data/mlp-mnist1d.h5 is not built")
+    script = (
+        "import sys\n"
+        "class NoTorch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch' or name.startswith('torch.'): raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, NoTorch())\n"
+        "import nasbench\n"
+        "b = nasbench.load('mlp-mnist1d', on_miss='train')\n"
+        "print(b.space.name, 0 <= b.query(0, 'valid_accuracy', seed=0) <= 1, 'torch' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["mlp", "True", "False"]

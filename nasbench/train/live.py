@@ -47,7 +47,11 @@ def train_missing(benchmark: Any, row: int, fidelity: float | None, seed: int | 
     if not store.missing(table.path, [row], [seed]):
         benchmark._reload_table()  # another process stored it after this benchmark opened the table
         return
-    import torch
+    try:
+        import torch
+    except ModuleNotFoundError:
+        raise NasbenchError(f"benchmark {table.name} lacks {arch_text} (row {row}) with seed {seed}, and training "
+                            f"it live needs PyTorch, which is not installed (pip install torch)") from None
 
     from nasbench.train.data import load_dataset
     from nasbench.train.trainer import train
