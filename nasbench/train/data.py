@@ -87,7 +87,8 @@ def load_mnist1d() -> Mnist1d:
         try:
             with np.load(path) as stored:
                 data = Mnist1d(*(stored[k] for k in ("x_train", "y_train", "x_valid", "y_valid", "x_test", "y_test")))
-            if data.split_hash == str(stored_hash(path)):
+                recorded = str(stored["split_hash"])
+            if data.split_hash == recorded:
                 return data
         except (OSError, KeyError, ValueError):
             pass  # a damaged cache is simply regenerated
@@ -99,11 +100,6 @@ def load_mnist1d() -> Mnist1d:
                  y_valid=data.y_valid, x_test=data.x_test, y_test=data.y_test, split_hash=data.split_hash)
     os.replace(tmp, path)
     return data
-
-
-def stored_hash(path: Path) -> str:
-    with np.load(path) as stored:
-        return str(stored["split_hash"])
 
 
 def load_dataset(name: str) -> Mnist1d:

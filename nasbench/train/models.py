@@ -2,9 +2,10 @@
 
 ``Nb201Network`` follows the NAS-Bench-201 macro skeleton with 1-D convolutions: a 3-wide convolution
 stem, three stages of ``cells_per_stage`` cells at C, 2C and 4C channels joined by two reduction
-blocks (one strided convolution each, where NAS-Bench-201 has a residual block), then batch norm, ReLU, global average pooling and a linear head. Cell ops
-are ``nor_conv_k`` = ReLU, k-wide convolution, batch norm; ``avg_pool_3x3`` = 3-wide average pooling
-(padding not counted); ``skip_connect`` = identity; ``none`` = zero. A cell is built from its live
+blocks (one strided convolution each, where NAS-Bench-201 has a residual block), then batch norm,
+ReLU, global average pooling and a linear head. Cell ops are ``nor_conv_k`` = ReLU, k-wide
+convolution, batch norm; ``avg_pool_3x3`` = 3-wide average pooling (padding not counted);
+``skip_connect`` = identity; ``none`` = zero. A cell is built from its live
 operation instances (:meth:`Nb201Space.live_instances`): zero edges and ops whose result never reaches
 the output are left out, which computes the same function with less work.
 

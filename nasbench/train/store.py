@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
-import json
 import os
 import platform
 import time
@@ -212,8 +211,3 @@ def build_record(command: str, started: float, device: str, workers: int, entrie
     return {"command": command, "machine": machine(), "device": device, "workers": workers,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
             "wall_seconds": round(time.time() - started, 1), "entries": entries}
-
-
-def attrs_json(table: Table) -> str:
-    """The provenance attrs of a table, pretty-printed."""
-    return json.dumps(table.extra, indent=2, sort_keys=True)
