@@ -136,10 +136,10 @@ def test_reduced_faithfulness_model_phase_finds_better_cells():
 @pytest.mark.xfail(strict=True, reason="measured p = 0.44 (cora) and 0.056 (citeseer): the landscape's best cells do "
                    "not factorise over genes, and hyperopt's own TPE does no better; evidence in "
                    "/work/notes/faithfulness_tpe_gp_bananas.md")
-@pytest.mark.parametrize("benchmark", ["nbgraph-cora", "nbgraph-citeseer"])
-def test_faithfulness_against_random_search(benchmark):
+@pytest.mark.parametrize("table_name", ["nbgraph-cora", "nbgraph-citeseer"])
+def test_faithfulness_against_random_search(table_name):
     from nasbench.report.faithfulness import compare
 
-    table = compare(collect(["rs", "tpe"], [benchmark], seeds=range(50), max_evals=300, processes=2))
+    table = compare(collect(["rs", "tpe"], [table_name], seeds=range(50), max_evals=300, processes=2))
     row = table[table["strategy"] == "tpe"].iloc[0]
     assert row["p_value"] < 0.05, table.to_string()
