@@ -117,9 +117,11 @@ def test_unique_space_maps_every_cell_to_its_class_row(nb201: Nb201Space, unique
     representatives = [nb201.index(unique.arch_of_row(r)) for r in range(unique.size)]
     assert representatives == sorted(representatives)
     assert representatives[0] == 0
-    for arch in ALL_CELLS[::97]:
-        members = [nb201.index(a) for a, k in zip(ALL_CELLS, keys) if k == nb201.isomorphism_class(arch)]
-        assert nb201.index(unique.canonical(arch)) == min(members)
+    first_nats_row: dict[str, int] = {}
+    for arch, key in zip(ALL_CELLS, keys):
+        first_nats_row[key] = min(first_nats_row.get(key, nb201.size), nb201.index(arch))
+    for arch, key in zip(ALL_CELLS[::7], keys[::7]):
+        assert nb201.index(unique.canonical(arch)) == first_nats_row[key]
 
 
 def test_nats_order_of_the_raw_space_is_unchanged(nb201: Nb201Space) -> None:
