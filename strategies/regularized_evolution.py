@@ -13,8 +13,12 @@ from the population as it stands, and members join it in finishing order.
 from __future__ import annotations
 
 from collections import deque
+from operator import itemgetter
 
 from strategies.base import Job, Result, Strategy, check_int, register
+
+
+_score = itemgetter(0)
 
 
 @register("rea")
@@ -37,7 +41,7 @@ class RegularizedEvolution(Strategy):
             return Job(self.space.sample(self.rng))
         size = len(self._population)
         members = [self._population[int(u * size)] for u in self.rng.random(self.sample_size).tolist()]
-        parent = max(members, key=lambda member: member[0])
+        parent = max(members, key=_score)  # first of equal scores, as the reference's max()
         return Job(self.space.mutate(parent[1], self.rng))
 
     def tell(self, job: Job, result: Result) -> None:

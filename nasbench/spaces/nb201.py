@@ -70,6 +70,12 @@ class Nb201Space(Space):
     def _lookup(self) -> dict[Arch, int]:
         return self._lookup_from(self._raw_to_row)
 
+    def is_valid(self, arch: Arch) -> bool:
+        try:
+            return arch in self._lookup
+        except TypeError:
+            return False
+
     def index(self, arch: Arch) -> int:
         try:
             return self._lookup[arch]

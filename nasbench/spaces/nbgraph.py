@@ -66,7 +66,7 @@ class NbGraphSpace(Space):
         """Raw-to-row map and row keys computed with the package's ``valid_hash`` (about a second)."""
         keys = np.full(self.n_raw, -1, dtype=np.int64)
         for code, arch in enumerate(itertools.product(*(range(n) for n in self.n_choices))):
-            if self.is_valid(arch):
+            if any(g != self._skip for g in arch[1:]):  # all-skip is excluded
                 keys[code] = package_key(LINKS[arch[0]], tuple(self.ops[g] for g in arch[1:]))
         row_keys = np.unique(keys[keys >= 0])
         raw_to_row = np.where(keys >= 0, np.searchsorted(row_keys, keys), -1)
@@ -77,7 +77,10 @@ class NbGraphSpace(Space):
         return len(self._row_keys)
 
     def is_valid(self, arch: Arch) -> bool:
-        return super().is_valid(arch) and any(g != self._skip for g in arch[1:])
+        try:  # every valid raw tuple is a key of the lookup (a dict probe beats checking each gene)
+            return arch in self._lookup
+        except TypeError:  # unhashable input
+            return False
 
     def encode(self, arch: Arch) -> str:
         return ",".join(map(str, LINKS[arch[0]])) + "|" + ",".join(self.ops[g] for g in arch[1:])
