@@ -32,6 +32,7 @@ from nasbench.train.data import load_mnist1d  # noqa: E402
 from nasbench.train.schedule import Schedule  # noqa: E402
 
 SCHEDULE = Schedule(epochs=1, channels=8, batch_size=256)  # the issue's setting, one epoch to keep CI short
+SMOKE = Schedule(epochs=1, channels=4, batch_size=100, train_examples=300)  # benchmarks disabled: just run
 CELLS = ["|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|nor_conv_3x3~2|",
          "|nor_conv_1x1~0|+|none~0|nor_conv_1x1~1|+|none~0|nor_conv_1x1~1|nor_conv_1x1~2|",
          "|skip_connect~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|none~0|skip_connect~1|nor_conv_3x3~2|",
@@ -73,22 +74,23 @@ def plain_network(arch: tuple[int, ...], channels: int) -> nn.Module:
     return nn.Sequential(*layers)
 
 
-def plain_train(arch: tuple[int, ...], seed: int) -> float:
+def plain_train(arch: tuple[int, ...], seed: int, schedule: Schedule = SCHEDULE) -> float:
     """The plain loop; returns the final validation accuracy."""
     data = load_mnist1d()
+    n_train = schedule.train_examples
     generator = torch.Generator().manual_seed(seed)
-    model = plain_network(arch, SCHEDULE.channels)
+    model = plain_network(arch, schedule.channels)
     models.initialise(model, generator)
     optimiser = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True)
-    train = DataLoader(TensorDataset(torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)),
-                       batch_size=SCHEDULE.batch_size, shuffle=True, generator=generator)
+    train = DataLoader(TensorDataset(torch.from_numpy(data.x_train[:n_train]), torch.from_numpy(data.y_train[:n_train])),
+                       batch_size=schedule.batch_size, shuffle=True, generator=generator)
     valid = DataLoader(TensorDataset(torch.from_numpy(data.x_valid), torch.from_numpy(data.y_valid)),
-                       batch_size=SCHEDULE.batch_size)
+                       batch_size=schedule.batch_size)
     test = DataLoader(TensorDataset(torch.from_numpy(data.x_test), torch.from_numpy(data.y_test)),
-                      batch_size=SCHEDULE.batch_size)
-    total_steps, step = SCHEDULE.epochs * len(train), 0
+                      batch_size=schedule.batch_size)
+    total_steps, step = schedule.epochs * len(train), 0
     accuracy = 0.0
-    for _ in range(SCHEDULE.epochs):
+    for _ in range(schedule.epochs):
         model.train()
         for x, y in train:
             for group in optimiser.param_groups:
@@ -121,11 +123,12 @@ def pool():
 
 def test_trainer_throughput_is_at_least_three_times_the_plain_loop(benchmark, pool) -> None:
     space = Nb201Space()
+    schedule = SMOKE if benchmark.disabled else SCHEDULE
     archs = [space.parse(text) for text in (CELLS if not benchmark.disabled else CELLS[:1])]
     unique = table_space("nb201")  # the builder's rows: one per isomorphism class
-    jobs = [("nb201", unique.index(arch), 0, SCHEDULE, "cpu") for arch in archs]
+    jobs = [("nb201", unique.index(arch), 0, schedule, "cpu") for arch in archs]
     start = time.perf_counter()
-    plain_accuracies = [plain_train(arch, seed=0) for arch in archs]
+    plain_accuracies = [plain_train(arch, seed=0, schedule=schedule) for arch in archs]
     plain_seconds = time.perf_counter() - start
     start = time.perf_counter()
     results = benchmark.pedantic(pool.map, args=(_train_one, jobs), kwargs={"chunksize": 1}, rounds=1, iterations=1)
