@@ -13,9 +13,21 @@ Example:
     2
 """
 
-from nasbench.report.anytime import aggregate, anytime, final, runs_frame
-from nasbench.report.ranks import average_rank
-from nasbench.report.stats import critical_difference, final_table, regression
+from importlib import import_module
+from typing import Any
 
-__all__ = ["aggregate", "anytime", "average_rank", "critical_difference", "final", "final_table", "regression",
-           "runs_frame"]
+# re-exported lazily (PEP 562): the CLI imports nasbench.report.cli at start-up, and scipy.stats alone
+# would add about two seconds to every `nasbench` command
+_EXPORTS = {"aggregate": "anytime", "anytime": "anytime", "final": "anytime", "runs_frame": "anytime",
+            "average_rank": "ranks", "critical_difference": "stats", "final_table": "stats", "regression": "stats"}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nasbench.report' has no attribute {name!r}")
+    value = getattr(import_module(f"nasbench.report.{module}"), name)
+    globals()[name] = value  # after the import, which binds the submodule of the same name here
+    return value
