@@ -13,12 +13,8 @@ from the population as it stands, and members join it in finishing order.
 from __future__ import annotations
 
 from collections import deque
-from operator import itemgetter
 
 from strategies.base import Job, Result, Strategy, check_int, register
-
-
-_score = itemgetter(0)
 
 
 @register("rea")
@@ -39,9 +35,13 @@ class RegularizedEvolution(Strategy):
             return Job(self.space.sample(self.rng))
         if not self._population:  # every initial job still running (many workers): keep sampling
             return Job(self.space.sample(self.rng))
-        size = len(self._population)
-        members = [self._population[int(u * size)] for u in self.rng.random(self.sample_size).tolist()]
-        parent = max(members, key=_score)  # first of equal scores, as the reference's max()
+        population = self._population
+        size = len(population)
+        parent = None
+        for u in self.rng.random(self.sample_size).tolist():
+            member = population[int(u * size)]
+            if parent is None or member[0] > parent[0]:  # first of equal scores, as the reference's max()
+                parent = member
         return Job(self.space.mutate(parent[1], self.rng))
 
     def tell(self, job: Job, result: Result) -> None:
