@@ -88,9 +88,15 @@ class Benchmark:
     """
 
     def __init__(self, table: Table, space: Space, *, on_miss: str = "error") -> None:
-        self.table = table
         self.space = space
         self.on_miss = on_miss
+        self._miss_handler: Callable[..., None] | None = None
+        self._use(table)
+
+    def _use(self, table: Table) -> None:
+        """Take ``table``'s headers and drop every cache derived from the previous table."""
+        space = self.space
+        self.table = table
         self.name: str = table.name
         self.n_archs: int = table.n_archs
         self.metrics: Mapping[str, MetricInfo] = table.metrics
@@ -105,7 +111,6 @@ class Benchmark:
         self._final: dict[str, np.ndarray] = {}
         self._final_list: dict[str, list[float]] = {}
         self._row_of_string: dict[str, int] | None = None
-        self._miss_handler: Callable[..., None] | None = None
         if space.size != self.n_archs:  # a table of some architectures uses a subset space (spaces/subset.py)
             raise NasbenchError(f"table {self.name} has {self.n_archs} rows but its space {space.name} has {space.size}")
 
@@ -233,9 +238,7 @@ class Benchmark:
 
     def _reload_table(self) -> None:
         """Re-open the table file after a live-training append, keeping the space and the miss handler."""
-        handler = self._miss_handler
-        self.__init__(Table.open(self.table.path, verify="lazy"), self.space, on_miss=self.on_miss)  # type: ignore[misc]
-        self._miss_handler = handler
+        self._use(Table.open(self.table.path, verify="lazy"))
 
     # --- export ------------------------------------------------------------------------------
     def to_frame(self) -> "pd.DataFrame":
