@@ -167,3 +167,18 @@ def test_bad_input_gets_one_clear_error(tmp_path: Path) -> None:
     if not torch.cuda.is_available():
         assert process.returncode != 0 and "no CUDA device" in stderr and "Traceback" not in stderr
         assert len(stderr.strip().splitlines()) == 1
+
+
+def test_cli_schedule_options_reach_the_table(tmp_path: Path) -> None:
+    from nasbench.cli import main
+
+    out = tmp_path / "nb201-toy.h5"
+    archs = _arch_file(tmp_path, ["|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|"])
+    assert main(["build", "nb201", "--epochs", "1", "--channels", "2", "--batch-size", "50", "--train-examples", "100",
+                 "--learning-rate", "0.05", "--precise-bn", "--archs", str(archs), "--workers", "1",
+                 "--out", str(out)]) == 0
+    table = Table.open(out)
+    assert table.extra["schedule"]["learning_rate"] == 0.05 and table.extra["schedule"]["precise_bn"] is True
+    assert "precise BN" in table.extra["schedule_description"]["batch_norm_statistics"]
+    assert "--learning-rate 0.05" in table.extra["builds"][-1]["command"]
+    assert table.extra["builds"][-1]["command"].endswith("--precise-bn")

@@ -113,3 +113,38 @@ def test_cuda_without_a_cuda_device_is_refused() -> None:
         check_device("cuda")
     with pytest.raises(NasbenchError, match="device must be cpu or cuda"):
         check_device("tpu")
+
+
+def test_precise_bn_recomputes_statistics_without_changing_training() -> None:
+    space = Nb201Space()
+    arch = space.parse("|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|")
+    schedule = Schedule(epochs=2, train_examples=200, batch_size=50, channels=4)
+    plain = train(space, arch, seed=1, schedule=schedule)
+    precise = train(space, arch, seed=1, schedule=Schedule(**{**schedule.__dict__, "precise_bn": True}))
+    # training never reads the running averages, so the training curve is identical ...
+    np.testing.assert_array_equal(plain.train_loss, precise.train_loss)
+    # ... while evaluation uses other statistics
+    assert not np.array_equal(plain.valid_loss, precise.valid_loss)
+
+
+def test_recomputed_batch_norm_holds_the_statistics_of_the_data() -> None:
+    from nasbench.train.trainer import _recompute_batch_norm
+
+    model = torch.nn.Sequential(torch.nn.Conv1d(1, 3, 3, bias=False), torch.nn.BatchNorm1d(3))
+    x = torch.randn(64, 1, 20, generator=torch.Generator().manual_seed(0)) * 3 + 2
+    with torch.no_grad():
+        model.train()
+        for _ in range(3):  # running averages from other data
+            model(torch.randn(8, 1, 20))
+    _recompute_batch_norm(model, x)
+    with torch.no_grad():
+        features = model[0](x)
+    layer = model[1]
+    torch.testing.assert_close(layer.running_mean, features.mean(dim=(0, 2)))
+    torch.testing.assert_close(layer.running_var, features.var(dim=(0, 2), unbiased=True))
+    assert layer.momentum == 0.1 and not model.training
+
+
+def test_a_schedule_needs_a_positive_learning_rate() -> None:
+    with pytest.raises(NasbenchError, match="learning rate"):
+        Schedule(epochs=2, learning_rate=0.0)

@@ -34,6 +34,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--chunk", type=int, default=16, help="entries trained between two appends")
     parser.add_argument("--channels", type=int, default=None, help="nb201: channels of the first stage")
     parser.add_argument("--batch-size", type=int, default=None, help="batch size")
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help="nb201: initial SGD learning rate (default 0.1, NAS-Bench-201's; the MLP takes its own)")
+    parser.add_argument("--precise-bn", action="store_true",
+                        help="recompute batch-norm statistics over the training examples before each evaluation")
     parser.add_argument("--train-examples", type=int, default=None,
                         help="train on the first N examples of the training split (default: all)")
     parser.add_argument("--limit", type=int, default=None, help="stop after this many entries")
@@ -46,10 +50,13 @@ def _command(args: argparse.Namespace) -> str:
     words = ["nasbench", "build", args.space, "--dataset", args.dataset, "--seeds", ",".join(map(str, args.seeds)),
              "--epochs", str(args.epochs)]
     for flag, value in (("--archs", args.archs), ("--device", args.device), ("--channels", args.channels),
-                        ("--batch-size", args.batch_size), ("--train-examples", args.train_examples),
+                        ("--batch-size", args.batch_size),
+                        ("--learning-rate", args.learning_rate), ("--train-examples", args.train_examples),
                         ("--out", args.out)):
         if value is not None:
             words += [flag, str(value)]
+    if args.precise_bn:
+        words.append("--precise-bn")
     return shlex.join(words)
 
 
@@ -65,7 +72,8 @@ def handler(args: argparse.Namespace) -> int:
     if args.epochs < 1:
         raise NasbenchError(f"--epochs must be at least 1, not {args.epochs}")
     overrides = {key: value for key, value in (("channels", args.channels), ("batch_size", args.batch_size),
-                                               ("train_examples", args.train_examples)) if value is not None}
+                                               ("learning_rate", args.learning_rate), ("train_examples", args.train_examples),
+                                               ("precise_bn", args.precise_bn or None)) if value is not None}
     summary = build(args.space, dataset=args.dataset, seeds=args.seeds, epochs=args.epochs, out=args.out,
                     archs_file=args.archs, device=args.device, workers=args.workers, chunk=args.chunk,
                     schedule=Schedule(epochs=args.epochs, **overrides), limit=args.limit,

@@ -88,6 +88,21 @@ def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float
     return float((logits.argmax(1) == y).float().mean()), float(loss)
 
 
+@torch.no_grad()
+def _recompute_batch_norm(model: nn.Module, x: torch.Tensor) -> None:
+    """Precise BN: set every batch-norm layer's statistics to those of ``x`` (one training-mode pass)."""
+    layers = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [layer.momentum for layer in layers]
+    for layer in layers:
+        layer.reset_running_stats()
+        layer.momentum = None  # cumulative average: after one pass, exactly the statistics of x
+    model.train()
+    model(x)
+    for layer, momentum in zip(layers, momenta):
+        layer.momentum = momentum
+    model.eval()
+
+
 def train(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mnist1d | None = None,
           device: str = "cpu") -> TrainResult:
     """Train ``arch`` of ``space`` with ``seed`` under ``schedule``; return its per-epoch curves.
@@ -155,6 +170,8 @@ def _train(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mni
         if torch_device.type == "cuda":
             torch.cuda.synchronize()
         elapsed += time.perf_counter() - start
+        if schedule.precise_bn:
+            _recompute_batch_norm(model, x_train)
         model.eval()
         curves["train_loss"][epoch] = float(loss_sum) / n_train
         curves["train_accuracy"][epoch] = float(correct) / n_train
