@@ -175,10 +175,11 @@ def test_cli_schedule_options_reach_the_table(tmp_path: Path) -> None:
     out = tmp_path / "nb201-toy.h5"
     archs = _arch_file(tmp_path, ["|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|"])
     assert main(["build", "nb201", "--epochs", "1", "--channels", "2", "--batch-size", "50", "--train-examples", "100",
-                 "--learning-rate", "0.05", "--precise-bn", "--archs", str(archs), "--workers", "1",
+                 "--learning-rate", "0.05", "--precise-bn", "--clock", "process", "--archs", str(archs), "--workers", "1",
                  "--out", str(out)]) == 0
     table = Table.open(out)
     assert table.extra["schedule"]["learning_rate"] == 0.05 and table.extra["schedule"]["precise_bn"] is True
     assert "precise BN" in table.extra["schedule_description"]["batch_norm_statistics"]
+    assert table.extra["schedule"]["clock"] == "process" and "CPU seconds" in table.cost_model
     assert "--learning-rate 0.05" in table.extra["builds"][-1]["command"]
     assert table.extra["builds"][-1]["command"].endswith("--precise-bn")

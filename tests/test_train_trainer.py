@@ -148,3 +148,5 @@ def test_recomputed_batch_norm_holds_the_statistics_of_the_data() -> None:
 def test_a_schedule_needs_a_positive_learning_rate() -> None:
     with pytest.raises(NasbenchError, match="learning rate"):
         Schedule(epochs=2, learning_rate=0.0)
+    with pytest.raises(NasbenchError, match="'wall' or 'process'"):
+        Schedule(epochs=2, clock="cpu")

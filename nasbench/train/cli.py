@@ -38,6 +38,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="nb201: initial SGD learning rate (default 0.1, NAS-Bench-201's; the MLP takes its own)")
     parser.add_argument("--precise-bn", action="store_true",
                         help="recompute batch-norm statistics over the training examples before each evaluation")
+    parser.add_argument("--clock", choices=("wall", "process"), default=None,
+                        help="what train_time measures: wall seconds (default) or CPU seconds of the training process")
     parser.add_argument("--train-examples", type=int, default=None,
                         help="train on the first N examples of the training split (default: all)")
     parser.add_argument("--limit", type=int, default=None, help="stop after this many entries")
@@ -52,6 +54,7 @@ def _command(args: argparse.Namespace) -> str:
     for flag, value in (("--archs", args.archs), ("--device", args.device), ("--channels", args.channels),
                         ("--batch-size", args.batch_size),
                         ("--learning-rate", args.learning_rate), ("--train-examples", args.train_examples),
+                        ("--clock", args.clock),
                         ("--out", args.out)):
         if value is not None:
             words += [flag, str(value)]
@@ -73,7 +76,8 @@ def handler(args: argparse.Namespace) -> int:
         raise NasbenchError(f"--epochs must be at least 1, not {args.epochs}")
     overrides = {key: value for key, value in (("channels", args.channels), ("batch_size", args.batch_size),
                                                ("learning_rate", args.learning_rate), ("train_examples", args.train_examples),
-                                               ("precise_bn", args.precise_bn or None)) if value is not None}
+                                               ("precise_bn", args.precise_bn or None), ("clock", args.clock))
+                 if value is not None}
     summary = build(args.space, dataset=args.dataset, seeds=args.seeds, epochs=args.epochs, out=args.out,
                     archs_file=args.archs, device=args.device, workers=args.workers, chunk=args.chunk,
                     schedule=Schedule(epochs=args.epochs, **overrides), limit=args.limit,

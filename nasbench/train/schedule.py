@@ -37,6 +37,9 @@ class Schedule:
     epochs' validation accuracy: on 64 random nb201 cells (4 channels, 9 epochs of 10 steps) the
     Spearman correlation of epoch-3 with final validation accuracy is 0.35 with running averages and
     0.67 with precise BN (Wu & Johnson, "Rethinking 'Batch' in BatchNorm", 2021).
+
+    ``clock`` is what ``train_time`` measures: ``"wall"`` seconds, or ``"process"`` CPU seconds of the
+    (single-threaded) training process, which other jobs on the machine do not inflate (CPU only).
     """
 
     epochs: int
@@ -49,23 +52,26 @@ class Schedule:
     threads: int = 1
     train_examples: int | None = None
     precise_bn: bool = False
+    clock: str = "wall"
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.channels < 1 or self.cells_per_stage < 1 or not self.learning_rate > 0 or (
                 self.train_examples is not None and self.train_examples < 1):
             raise NasbenchError(f"a schedule needs positive epochs, batch size, channels, cells and learning rate, not {self}")
+        if self.clock not in ("wall", "process"):
+            raise NasbenchError(f"the training clock must be 'wall' or 'process', not {self.clock!r}")
 
     def describe(self, space: Space) -> dict[str, object]:
         """The schedule as table attributes."""
         if isinstance(space, MlpSpace):
             return {"epochs": self.epochs, "batch_size": self.batch_size, "train_examples": self.train_examples or "all",
                     "optimizer": "Adam (lr from the configuration)",
-                    "lr_schedule": "cosine to 0 per step over all epochs", "threads": self.threads}
+                    "lr_schedule": "cosine to 0 per step over all epochs", "threads": self.threads, "clock": self.clock}
         return {"epochs": self.epochs, "batch_size": self.batch_size, "train_examples": self.train_examples or "all",
                 "channels": self.channels,
                 "cells_per_stage": self.cells_per_stage, "optimizer": "SGD nesterov",
                 "learning_rate": self.learning_rate, "momentum": self.momentum, "weight_decay": self.weight_decay,
-                "lr_schedule": "cosine to 0 per step over all epochs", "threads": self.threads,
+                "lr_schedule": "cosine to 0 per step over all epochs", "threads": self.threads, "clock": self.clock,
                 "batch_norm_statistics": ("precise BN: recomputed over the training examples before each evaluation"
                                           if self.precise_bn else "running averages of training (momentum 0.1)")}
 
