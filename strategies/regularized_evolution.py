@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from nasbench.draws import Uniforms
 from strategies.base import Job, Result, Strategy, check_int, register
 
 
@@ -28,6 +29,7 @@ class RegularizedEvolution(Strategy):
     def start(self) -> None:
         self._population: deque = deque()  # (score, arch), oldest first
         self._initial_asked = 0
+        self._uniforms: Uniforms | None = None  # tournament and mutation draws, once the evolution starts
 
     def ask(self) -> Job:
         if self._initial_asked < self.population_size:
@@ -35,14 +37,17 @@ class RegularizedEvolution(Strategy):
             return Job(self.space.sample(self.rng))
         if not self._population:  # every initial job still running (many workers): keep sampling
             return Job(self.space.sample(self.rng))
+        uniforms = self._uniforms
+        if uniforms is None:
+            uniforms = self._uniforms = Uniforms(self.rng)
         population = self._population
         size = len(population)
         parent = None
-        for u in self.rng.random(self.sample_size).tolist():
+        for u in uniforms.random(self.sample_size):
             member = population[int(u * size)]
             if parent is None or member[0] > parent[0]:  # first of equal scores, as the reference's max()
                 parent = member
-        return Job(self.space.mutate(parent[1], self.rng))
+        return Job(self.space.mutate(parent[1], uniforms))
 
     def tell(self, job: Job, result: Result) -> None:
         self._population.append((result.score, job.arch))
