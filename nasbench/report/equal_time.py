@@ -6,6 +6,10 @@ validation-chosen incumbent over seeds ``0..n-1`` and a one-sided Mann-Whitney U
 "lower than random search".
 
     python -m nasbench.report.equal_time mlp-mnist1d 100 30
+
+``resume=True`` rows charge a promotion only the training time between the two epochs (the table's
+epochs are snapshots of one run, so continuing it is possible); the others restart from scratch, as
+HpBandSter does.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from nasbench.benchmark import load
 from nasbench.simulate import run
 
 ENTRIES = (("rs", "rs", {}), ("sh", "sh", {}), ("hyperband", "hyperband", {}), ("bohb", "bohb", {}),
-           ("bohb preset=nb201", "bohb", {"preset": "nb201"}), ("asha", "asha", {}))
+           ("bohb preset=nb201", "bohb", {"preset": "nb201"}), ("asha", "asha", {}),
+           ("hyperband resume=True", "hyperband", {"resume": True}), ("bohb resume=True", "bohb", {"resume": True}),
+           ("bohb preset=nb201 resume=True", "bohb", {"preset": "nb201", "resume": True}))
 
 
 def equal_time_table(name: str, units: float = 100, n_seeds: int = 30) -> str:
