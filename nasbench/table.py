@@ -43,7 +43,7 @@ import tempfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, BinaryIO, Iterable, Mapping, Sequence
 
 import h5py
 import numpy as np
@@ -218,11 +218,15 @@ def write_table(
 class Table:
     """An open table: headers in memory, arrays memory-mapped and verified against their digests.
 
-    Use :meth:`open`; arrays come back read-only.
+    Use :meth:`open`; arrays come back read-only. The table holds the file it opened: a writer that
+    replaces the file meanwhile (``write_table`` renames a new file over it) leaves this table reading
+    the version whose headers it read, never a mix of the two.
     """
 
-    def __init__(self, path: Path, attrs: dict[str, Any], arrays: dict[str, _Array], size: int, verify: str):
+    def __init__(self, path: Path, attrs: dict[str, Any], arrays: dict[str, _Array], size: int, verify: str,
+                 handle: BinaryIO):
         self.path = path
+        self._handle = handle
         self.attrs = attrs
         self._arrays = arrays
         self._size = size
@@ -262,9 +266,21 @@ class Table:
         path = Path(path)
         if not path.is_file():
             raise NasbenchError(f"no table file at {path}")
-        size = path.stat().st_size
         try:
-            with h5py.File(path, "r") as f:
+            handle = open(path, "rb")  # headers and arrays from this one file, even if the path is replaced
+        except OSError as exc:
+            raise NasbenchError(f"cannot read the table file {path}: {exc}") from None
+        try:
+            return cls._open(path, handle, verify)
+        except BaseException:
+            handle.close()
+            raise
+
+    @classmethod
+    def _open(cls, path: Path, handle: BinaryIO, verify: str) -> "Table":
+        size = os.fstat(handle.fileno()).st_size
+        try:
+            with h5py.File(handle, "r") as f:
                 attrs = {k: _attr(v) for k, v in f.attrs.items()}
                 arrays: dict[str, _Array] = {}
 
@@ -295,7 +311,7 @@ class Table:
         if _root_checksum(attrs, {k: a.digest for k, a in arrays.items()},
                           {k: a.attrs for k, a in arrays.items()}) != attrs.get("checksum"):
             raise CorruptTableError(f"{path} failed verification: its header checksum does not match (attributes altered)")
-        return cls(path, attrs, arrays, size, verify)
+        return cls(path, attrs, arrays, size, verify, handle)
 
     # --- arrays ------------------------------------------------------------------------------
     @property
@@ -313,7 +329,7 @@ class Table:
         if count == 0:
             array = np.empty(a.shape, dtype=a.dtype)
         else:
-            array = np.memmap(self.path, dtype=a.dtype, mode="r", offset=a.offset, shape=a.shape).view(np.ndarray)
+            array = np.memmap(self._handle, dtype=a.dtype, mode="r", offset=a.offset, shape=a.shape).view(np.ndarray)
         array.flags.writeable = False
         return array
 
@@ -356,6 +372,15 @@ class Table:
         for key in self._arrays:
             if key not in self._verified:
                 self._check(key, self._cache.get(key, self._map(key)))
+
+    def close(self) -> None:
+        """Close the file (arrays already mapped stay readable)."""
+        self._handle.close()
+
+    def __del__(self) -> None:
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            handle.close()
 
     def __repr__(self) -> str:
         return f"Table({self.name!r}, {self.n_archs} archs, {len(self.seeds)} seeds, {len(self.fidelities)} fidelities)"

@@ -38,6 +38,20 @@ def test_round_trip_keeps_values_missing_entries_and_provenance(tmp_path: Path) 
     assert not values.flags.writeable
 
 
+def test_an_open_table_keeps_reading_its_own_version_when_the_file_is_replaced(tmp_path: Path) -> None:
+    # builders and live fallbacks rename a new version over the file while readers have it open
+    path = _toy(tmp_path / "t.h5")
+    table = Table.open(path, verify="lazy")  # headers only: no array mapped yet
+    write_table(path, name="toy", space="nb201", archs=["a", "b", "c"], codes=[5, 7, 9], seeds=[0],
+                fidelities=[1, 2], fidelity_unit="epochs",
+                metrics={"valid_accuracy": (np.full((3, 1, 2), 0.5), MetricInfo("valid_accuracy", Split.VALID,
+                                                                                 "fraction", True))},
+                source="unit test", licence="CC0", version="2")
+    values = table.metric("valid_accuracy")  # verified against the digest read with the old headers
+    assert values.shape == (2, 3, 4) and values[0, 1, 2] == 6.0
+    assert Table.open(path).metric("valid_accuracy").shape == (3, 1, 2)
+
+
 def test_write_rejects_inconsistent_shapes(tmp_path: Path) -> None:
     with pytest.raises(NasbenchError, match="shape"):
         write_table(tmp_path / "bad.h5", name="x", space="nb201", archs=["a"], codes=[0], seeds=[0],
