@@ -139,6 +139,8 @@ def build(space_name: str, *, dataset: str, seeds: Sequence[int], epochs: int, o
     from nasbench.train.trainer import check_device
 
     check_device(device)
+    if schedule.clock == "process" and device != "cpu":
+        raise NasbenchError("--clock process measures CPU time; a CUDA build needs the wall clock")
     rows = read_archs(archs_file, space) if archs_file is not None else list(range(space.size))
     out = Path(out)
     command = command or " ".join(sys.argv)

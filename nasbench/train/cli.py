@@ -74,10 +74,9 @@ def handler(args: argparse.Namespace) -> int:
 
     if args.epochs < 1:
         raise NasbenchError(f"--epochs must be at least 1, not {args.epochs}")
-    overrides = {key: value for key, value in (("channels", args.channels), ("batch_size", args.batch_size),
-                                               ("learning_rate", args.learning_rate), ("train_examples", args.train_examples),
-                                               ("precise_bn", args.precise_bn or None), ("clock", args.clock))
-                 if value is not None}
+    given = {"channels": args.channels, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+             "train_examples": args.train_examples, "precise_bn": args.precise_bn or None, "clock": args.clock}
+    overrides = {key: value for key, value in given.items() if value is not None}
     summary = build(args.space, dataset=args.dataset, seeds=args.seeds, epochs=args.epochs, out=args.out,
                     archs_file=args.archs, device=args.device, workers=args.workers, chunk=args.chunk,
                     schedule=Schedule(epochs=args.epochs, **overrides), limit=args.limit,

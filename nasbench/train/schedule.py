@@ -55,9 +55,10 @@ class Schedule:
     clock: str = "wall"
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1 or self.channels < 1 or self.cells_per_stage < 1 or not self.learning_rate > 0 or (
-                self.train_examples is not None and self.train_examples < 1):
-            raise NasbenchError(f"a schedule needs positive epochs, batch size, channels, cells and learning rate, not {self}")
+        if self.epochs < 1 or self.batch_size < 1 or self.channels < 1 or self.cells_per_stage < 1 or (
+                not self.learning_rate > 0) or (self.train_examples is not None and self.train_examples < 1):
+            raise NasbenchError(f"a schedule needs positive epochs, batch size, channels, cells and learning rate, "
+                                f"not {self}")
         if self.clock not in ("wall", "process"):
             raise NasbenchError(f"the training clock must be 'wall' or 'process', not {self.clock!r}")
 
@@ -66,7 +67,8 @@ class Schedule:
         if isinstance(space, MlpSpace):
             return {"epochs": self.epochs, "batch_size": self.batch_size, "train_examples": self.train_examples or "all",
                     "optimizer": "Adam (lr from the configuration)",
-                    "lr_schedule": "cosine to 0 per step over all epochs", "threads": self.threads, "clock": self.clock}
+                    "lr_schedule": "cosine to 0 per step over all epochs", "threads": self.threads,
+                    "clock": self.clock}
         return {"epochs": self.epochs, "batch_size": self.batch_size, "train_examples": self.train_examples or "all",
                 "channels": self.channels,
                 "cells_per_stage": self.cells_per_stage, "optimizer": "SGD nesterov",
@@ -82,8 +84,8 @@ class TrainResult:
 
     ``train_*`` are running means over each epoch's batches in training mode (as NAS-Bench-201
     records them); ``valid_*``/``test_*`` are measured after each epoch in evaluation mode.
-    ``train_time`` is the measured wall-clock time of the training steps, cumulative, in seconds
-    (evaluation excluded).
+    ``train_time`` is the measured time of the training steps, cumulative, in seconds (evaluation
+    excluded): wall-clock, or CPU seconds under ``Schedule(clock="process")``.
     """
 
     train_accuracy: np.ndarray
