@@ -373,10 +373,6 @@ class Table:
             if key not in self._verified:
                 self._check(key, self._cache.get(key, self._map(key)))
 
-    def close(self) -> None:
-        """Close the file (arrays already mapped stay readable)."""
-        self._handle.close()
-
     def __del__(self) -> None:
         handle = getattr(self, "_handle", None)
         if handle is not None:
