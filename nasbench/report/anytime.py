@@ -88,9 +88,11 @@ def grid(values: np.ndarray, x: str, points: int) -> np.ndarray:
     return np.unique(np.round(spaced)) if x == "evaluations" else np.unique(np.append(spaced, high))
 
 
-def anytime(runs: pd.DataFrame, *, x: str = "time", points: int = 200, metric: str = "regret") -> pd.DataFrame:
+def anytime(runs: pd.DataFrame, *, x: str = "time", points: int = 200, metric: str = "regret",
+            at: np.ndarray | None = None) -> pd.DataFrame:
     """Each run's incumbent regret sampled on a per-benchmark log grid of ``x`` (``time`` or
-    ``evaluations``): ``benchmark, strategy, seed, x, regret`` (NaN before the run's first result).
+    ``evaluations``), or at the values ``at`` where given: ``benchmark, strategy, seed, x, regret``
+    (NaN before the run's first result).
 
     Example:
         >>> import nasbench.simulate as simulate
@@ -103,7 +105,8 @@ def anytime(runs: pd.DataFrame, *, x: str = "time", points: int = 200, metric: s
     column = "evaluation" if x == "evaluations" else "time"
     columns: dict[str, list[np.ndarray]] = {key: [] for key in ("benchmark", "strategy", "seed", "x", metric)}
     for benchmark, group in runs.groupby("benchmark", sort=True):
-        points_x = grid(group[column].to_numpy(dtype=np.float64), x, points)
+        points_x = (grid(group[column].to_numpy(dtype=np.float64), x, points) if at is None
+                    else np.asarray(at, dtype=np.float64))
         for (strategy, seed), run in group.groupby(["strategy", "seed"], sort=True):
             xs = run[column].to_numpy(dtype=np.float64)
             values = run[metric].to_numpy(dtype=np.float64)
