@@ -13,6 +13,7 @@ import nasbench
 from conftest import REPO
 from curve_fixture import make_curve_table
 from nasbench.errors import NasbenchError
+from nasbench.report.equal_time import equal_time_runs, log_time_mean, regret_at, time_unit
 from nasbench.report.faithfulness import final_regrets
 from nasbench.simulate import Job, Result, SearchContext, run
 from nasbench.spaces.nb201 import Nb201Space
@@ -155,9 +156,9 @@ def budget_of(bench: nasbench.Benchmark) -> float:
 
 
 _BOHB_DEFAULTS_ON_NB201 = pytest.mark.xfail(strict=True, reason=(
-    "nb201-mnist1d: BOHB with HpBandSter's defaults ties or trails rs at 100 units (median 0.0810 vs 0.0695 over "
-    "30 seeds, 0.0810 vs 0.0810 over 100; at 30 units it wins, p=0.05): its KDE's proposals are no better than "
-    "uniform draws on this landscape (mean final percentile 0.40 vs 0.41); see README"))
+    "nb201-mnist1d: at one budget 30 seeds are too few for BOHB with HpBandSter's defaults (100 units: median "
+    "0.0810 vs rs 0.0695 over seeds 0-29, 0.0765 vs 0.0810 over seeds 0-299 on the anytime curve); the "
+    "anytime test below uses 300 seeds"))
 _CASES = [(table, strategy, options) for table in ("mlp-mnist1d", "nb201-mnist1d")
           for strategy, options in (("hyperband", {}), ("bohb", {}), ("bohb", {"preset": "nb201"}))]
 
@@ -172,6 +173,26 @@ def test_beats_random_search_at_equal_time_over_30_seeds(strategy: str, options:
     ours = final_regret(strategy, bench, range(30), budget_of(bench), **options)
     baseline = final_regret("rs", bench, range(30), budget_of(bench))
     assert np.median(ours[:, 1]) < np.median(baseline[:, 1])  # test regret of the incumbent, the issue's criterion
+
+
+_SEEDS = {"mlp-mnist1d": 100, "nb201-mnist1d": 300}  # nb201-mnist1d: the effect is small, see README
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("table", sorted(_SEEDS))
+def test_beats_random_search_over_the_anytime_curve(table: str) -> None:
+    """Median regret below rs at 10, 30 and 100 units, and for the log-time mean over 10-100 units."""
+    bench = nasbench.load(table)
+    assert not bench.table.extra.get("partial", False)
+    entries = (("rs", "rs", {}), ("hyperband", "hyperband", {}), ("bohb", "bohb", {}),
+               ("bohb preset=nb201", "bohb", {"preset": "nb201"}))
+    runs = equal_time_runs(bench, 100, _SEEDS[table], entries)
+    unit = time_unit(bench)
+    medians = regret_at(runs, np.array([10, 30, 100]) * unit).groupby("strategy").median()
+    areas = log_time_mean(runs, 10 * unit, 100 * unit).groupby("strategy").median()
+    for label, _, _ in entries[1:]:
+        assert (medians.loc[label] < medians.loc["rs"]).all(), (label, medians)
+        assert areas[label] < areas["rs"], (label, areas)
 
 
 def test_beats_random_search_at_equal_time_reduced(curves: nasbench.Benchmark) -> None:

@@ -109,7 +109,8 @@ def equal_time_table(name: str, units: Sequence[float] = (100,), n_seeds: int = 
             else:
                 cells.append(_cell(values, None if label == baseline else reference))
         if areas is not None:
-            cells.append(_cell(areas.loc[label].to_numpy(), None if label == baseline else areas.loc[baseline].to_numpy()))
+            reference = areas.loc[baseline].to_numpy()
+            cells.append(_cell(areas.loc[label].to_numpy(), None if label == baseline else reference))
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
