@@ -56,6 +56,18 @@ def test_anytime_is_nan_before_a_run_has_a_result():
     assert late[late["x"] < 5.0]["regret"].isna().all() and (late[late["x"] >= 5.0]["regret"] == 0.4).all()
 
 
+def test_anytime_gives_each_benchmark_its_own_grid():
+    runs = pd.DataFrame({"benchmark": ["a", "a", "b", "b"], "strategy": "s", "seed": 0, "evaluation": [1, 2, 1, 2],
+                         "time": [1.0, 4.0, 100.0, 300.0], "regret": [0.5, 0.2, 0.4, 0.1]})
+    curve = anytime(runs, x="time", points=10)
+    for benchmark, first, last in (("a", 1.0, 4.0), ("b", 100.0, 300.0)):
+        xs = curve.loc[curve["benchmark"] == benchmark, "x"]
+        assert xs.min() == first and xs.max() == last and xs.is_unique
+    given = anytime(runs, x="time", at=np.array([2.0, 200.0]))
+    assert given["x"].tolist() == [2.0, 200.0, 2.0, 200.0]
+    assert given["regret"].tolist()[:2] == [0.5, 0.2] and np.isnan(given["regret"].iloc[2])
+
+
 def test_grid_on_evaluations_is_integer_and_reaches_the_end():
     points = grid(np.arange(1, 301, dtype=float), "evaluations", 40)
     assert points[0] == 1 and points[-1] == 300 and np.all(points == np.round(points))

@@ -110,8 +110,8 @@ def anytime(runs: pd.DataFrame, *, x: str = "time", points: int = 200, metric: s
         for (strategy, seed), run in group.groupby(["strategy", "seed"], sort=True):
             xs = run[column].to_numpy(dtype=np.float64)
             values = run[metric].to_numpy(dtype=np.float64)
-            at = np.searchsorted(xs, points_x, side="right") - 1  # last result finished by each point
-            columns[metric].append(np.where(at >= 0, values[np.maximum(at, 0)], np.nan))
+            last = np.searchsorted(xs, points_x, side="right") - 1  # last result finished by each point
+            columns[metric].append(np.where(last >= 0, values[np.maximum(last, 0)], np.nan))
             columns["x"].append(points_x)
             for key, value in (("benchmark", benchmark), ("strategy", strategy), ("seed", seed)):
                 columns[key].append(np.full(len(points_x), value, dtype=object if key != "seed" else np.int64))
