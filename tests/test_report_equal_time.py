@@ -79,6 +79,8 @@ def test_table_lists_every_entry_and_budget(curves: nasbench.Benchmark, monkeypa
 def test_command_line_errors_are_clear(capsys: pytest.CaptureFixture) -> None:
     assert main(["no-such-table", "10", "3"]) == 2
     assert "error:" in capsys.readouterr().err
+    assert main(["nbgraph-cora", "10", "3"]) == 2
+    assert "records no training cost" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
         main(["nb201-mnist1d", "10,x", "3"])
     assert exit_info.value.code == 2 and "comma-separated numbers" in capsys.readouterr().err

@@ -39,6 +39,8 @@ AREA_POINTS = 200
 
 def time_unit(bench: Benchmark) -> float:
     """Simulated seconds of one full training: the median final cost over the table."""
+    if not bench.table.cost_metric:
+        raise NasbenchError(f"table {bench.name} records no training cost, so it has no simulated time to share")
     return float(np.nanmedian(bench.final(bench.table.cost_metric)))
 
 
