@@ -150,7 +150,10 @@ def test_interrupt_keeps_finished_runs_and_the_next_run_resumes(tmp_path):
     study = out / "study.jsonl"
     command = [sys.executable, "-m", "nasbench.cli", "compare", "--benchmarks", "nbgraph-cora", "--strategies",
                "rs", "rea", "--seeds", "40", "--evals", "300", "--jobs", "2", "--out", str(out), "--no-progress"]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # a shell that started us in the background may have left SIGINT ignored, and an ignored SIGINT is
+    # inherited: Python then installs no KeyboardInterrupt handler. Restore the default in the child.
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         if study.exists() and study.read_bytes().count(b"\n") >= 4:  # header + at least 3 runs
