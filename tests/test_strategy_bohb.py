@@ -152,7 +152,7 @@ UNITS = 100  # budget in median full-schedule trainings of the table
 
 
 def budget_of(bench: nasbench.Benchmark) -> float:
-    return UNITS * float(np.median(bench.final(bench.table.cost_metric)))
+    return UNITS * time_unit(bench)
 
 
 _BOHB_DEFAULTS_ON_NB201 = pytest.mark.xfail(strict=True, reason=(
