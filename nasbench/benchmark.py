@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -62,7 +63,7 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
     return tables[text]
 
 
-def load(name_or_path: str | os.PathLike, *, on_miss: str = "error", verify: str = "auto") -> "Benchmark":
+def load(name_or_path: str | os.PathLike, *, on_miss: str = "error", verify: str = "auto") -> Benchmark:
     """Open a benchmark by name (see :func:`list_benchmarks`) or by table path.
 
     ``on_miss="error"`` (default) raises :class:`MissingEntryError` for an entry the table lacks;
@@ -241,7 +242,7 @@ class Benchmark:
         self._use(Table.open(self.table.path, verify="lazy"))
 
     # --- export ------------------------------------------------------------------------------
-    def to_frame(self) -> "pd.DataFrame":
+    def to_frame(self) -> pd.DataFrame:
         """One row per architecture x seed x fidelity: ``arch, seed, fidelity`` and every metric."""
         n_archs, n_seeds, n_fids = self.n_archs, len(self.seeds), len(self.fidelities)
         import pandas as pd  # imported on use: it costs ~0.4 s at every command's start-up

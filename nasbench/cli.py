@@ -19,7 +19,8 @@ import argparse
 import importlib
 import json
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from nasbench.errors import NasbenchError
 

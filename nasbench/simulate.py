@@ -35,14 +35,16 @@ import gc
 import heapq
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 
 from nasbench.benchmark import Benchmark, load
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -167,7 +169,7 @@ class Trace:
     columns: dict[str, np.ndarray]
     archs: np.ndarray = field(repr=False)  # canonical string of every row of the benchmark's table
 
-    def to_frame(self) -> "pd.DataFrame":
+    def to_frame(self) -> pd.DataFrame:
         """``start, end, worker, arch, row, fidelity, seed, valid, cost, live, incumbent_row,
         incumbent_valid, incumbent_test, regret`` (test regret of the incumbent, non-negative)."""
         import pandas as pd  # imported on use: it costs ~0.4 s at every command's start-up
@@ -186,7 +188,7 @@ class Trace:
             frame.to_csv(f, index=False, float_format="%.10g", lineterminator="\n")
 
     @classmethod
-    def load(cls, path: str | Path) -> "Trace":
+    def load(cls, path: str | Path) -> Trace:
         path = Path(path)
         try:
             with open(path) as f:

@@ -32,11 +32,12 @@ import json
 import math
 import os
 import signal
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -249,7 +250,7 @@ class StudyFile:
         self.torn = torn  # bytes of an interrupted last line, dropped before the next append
 
     @classmethod
-    def read(cls, path: str | os.PathLike) -> "StudyFile":
+    def read(cls, path: str | os.PathLike) -> StudyFile:
         """Read and verify a study file; a torn last line (an interrupted write) is dropped."""
         path = Path(path)
         try:
@@ -267,7 +268,7 @@ class StudyFile:
 
     @classmethod
     def open_or_create(cls, path: str | os.PathLike, *, max_evals: int | None, max_time: float | None,
-                       workers: int) -> "StudyFile":
+                       workers: int) -> StudyFile:
         """Open an existing study with the same budget, or start a new file."""
         from nasbench import __version__
 

@@ -40,10 +40,11 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Mapping, Sequence
+from typing import Any, BinaryIO
 
 import h5py
 import numpy as np
@@ -255,7 +256,7 @@ class Table:
 
     # --- opening -----------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike, *, verify: str = "auto") -> "Table":
+    def open(cls, path: str | os.PathLike, *, verify: str = "auto") -> Table:
         """Open a table, reading only headers.
 
         ``verify``: ``"auto"`` hashes all arrays now if they total at most 64 MiB, else each one on
@@ -277,7 +278,7 @@ class Table:
             raise
 
     @classmethod
-    def _open(cls, path: Path, handle: BinaryIO, verify: str) -> "Table":
+    def _open(cls, path: Path, handle: BinaryIO, verify: str) -> Table:
         size = os.fstat(handle.fileno()).st_size
         try:
             with h5py.File(handle, "r") as f:

@@ -6,7 +6,20 @@ find them (nasbench itself never imports this package).
 
 from __future__ import annotations
 
-from strategies import asha, bananas, bohb, genetic, gp_bo, hyperband, local_search, random_search, regularized_evolution, reinforce, successive_halving, tpe  # noqa: F401  (registration)
+from strategies import (  # noqa: F401  (registration)
+    asha,
+    bananas,
+    bohb,
+    genetic,
+    gp_bo,
+    hyperband,
+    local_search,
+    random_search,
+    regularized_evolution,
+    reinforce,
+    successive_halving,
+    tpe,
+)
 from strategies.base import REGISTRY, Strategy, register
 
 

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from nasbench.errors import NasbenchError
 from strategies.base import Arch, Job, Result, Strategy, check_float

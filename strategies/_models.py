@@ -74,7 +74,7 @@ class DistanceGroups:
     n: int
 
     @classmethod
-    def of(cls, x: np.ndarray) -> "DistanceGroups":
+    def of(cls, x: np.ndarray) -> DistanceGroups:
         values, inverse = np.unique(np.round(squared_distances(x, x), 9), return_inverse=True)
         return cls(values, inverse.ravel(), len(x))
 
@@ -128,7 +128,7 @@ class GaussianProcess:
     n_starts: int = 2
 
     def fit(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
-            warm_start: np.ndarray | None = None) -> "GaussianProcess":
+            warm_start: np.ndarray | None = None) -> GaussianProcess:
         self.x = np.asarray(x, dtype=np.float64)
         self.y_mean = float(np.mean(y))
         self.y_scale = float(np.std(y)) or 1.0

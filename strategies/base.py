@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from typing import Any, Callable, ClassVar, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -26,13 +27,13 @@ from nasbench.spaces import Arch, Space
 __all__ = ["Arch", "Job", "REGISTRY", "Result", "SearchContext", "Space", "Strategy", "check_choice",
            "check_float", "check_int", "register"]
 
-REGISTRY: dict[str, type["Strategy"]] = {}
+REGISTRY: dict[str, type[Strategy]] = {}
 
 
-def register(name: str) -> Callable[[type["Strategy"]], type["Strategy"]]:
+def register(name: str) -> Callable[[type[Strategy]], type[Strategy]]:
     """Class decorator adding a strategy under ``name``; a name collision raises."""
 
-    def wrap(cls: type["Strategy"]) -> type["Strategy"]:
+    def wrap(cls: type[Strategy]) -> type[Strategy]:
         if name in REGISTRY:
             raise NasbenchError(f"a strategy named {name!r} is already registered ({REGISTRY[name].__name__})")
         cls.name = name

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench.errors import NasbenchError
 from strategies._brackets import Bracket, SynchronousHalving, hyperband_brackets
 from strategies.base import Arch, Job, Result, check_choice, check_float, check_int, register
 

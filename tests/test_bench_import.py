@@ -17,9 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers_formats import TSS_SAMPLE, encode_model_metrics, masked, nb101_record, write_nats_tss_dir, write_torch_zip
 
-from helpers_formats import (TSS_SAMPLE, encode_model_metrics, masked, nb101_record, write_nats_tss_dir,
-                             write_torch_zip)
 from nasbench.importers import nats
 from nasbench.importers.tfrecord import crc32c_many
 from nasbench.spaces.nb101 import arch_of_code, matrix_of, ops_of

@@ -13,11 +13,9 @@ import sys
 import timeit
 
 import numpy as np
-import pytest
+from conftest import REPO
 
 import nasbench
-
-from conftest import REPO
 
 NAME = "nbgraph-cora"
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import REPO
 
 import nasbench
 from nasbench.benchmark import Benchmark
@@ -22,8 +23,6 @@ from nasbench.errors import NasbenchError
 from nasbench.simulate import Result, make_strategy, run, strategy_registry
 from nasbench.spaces import Space
 from nasbench.table import Table
-
-from conftest import REPO
 
 REGISTRY = strategy_registry()
 EVALS = 40
@@ -158,7 +157,8 @@ def test_search_on_a_test_metric_is_refused() -> None:
 
 
 def test_registry_refuses_duplicate_names() -> None:
-    from strategies.base import REGISTRY as BUILTIN, Strategy, register
+    from strategies.base import REGISTRY as BUILTIN
+    from strategies.base import Strategy, register
 
     with pytest.raises(NasbenchError, match="already registered"):
         @register("rs")

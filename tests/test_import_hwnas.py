@@ -7,9 +7,9 @@ import pickle
 
 import numpy as np
 import pytest
+from helpers_formats import TSS_SAMPLE, hostile_payload
 
 import nasbench
-from helpers_formats import TSS_SAMPLE, hostile_payload
 from nasbench.errors import NasbenchError
 from nasbench.importers import cli, hwnas
 from nasbench.importers.unpickle import UnsafePickleError

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers_formats import SSS_SAMPLE, TSS_SAMPLE, hostile_payload, write_nats_tss_dir, write_pbz2
 
 import nasbench
-from helpers_formats import (SSS_SAMPLE, TSS_SAMPLE, hostile_payload, write_nats_tss_dir, write_pbz2)
 from nasbench.errors import NasbenchError
 from nasbench.importers import nats
 from nasbench.importers.unpickle import UnsafePickleError, restricted_loads

@@ -8,15 +8,28 @@ import struct
 
 import numpy as np
 import pytest
+from helpers_formats import (
+    crc32c_bitwise,
+    encode_model_metrics,
+    hostile_payload,
+    nb101_record,
+    tfrecord_frame,
+    write_tfrecord,
+)
 
 import nasbench
-from helpers_formats import (crc32c_bitwise, encode_model_metrics, hostile_payload, nb101_record, tfrecord_frame,
-                             write_tfrecord)
 from nasbench.errors import NasbenchError
 from nasbench.importers import nb101
-from nasbench.importers.tfrecord import (as_double, as_int32, crc32c, crc32c_many, decode_message, masked_crc32c,
-                                         read_records)
-from nasbench.spaces.nb101 import OPS, Nb101Space, genes_of, spec_hash
+from nasbench.importers.tfrecord import (
+    as_double,
+    as_int32,
+    crc32c,
+    crc32c_many,
+    decode_message,
+    masked_crc32c,
+    read_records,
+)
+from nasbench.spaces.nb101 import Nb101Space, genes_of, spec_hash
 from nasbench.table import Split, Table
 
 INCEPTION = np.array([[0, 1, 1, 1, 0, 1, 0], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 1, 0, 0],

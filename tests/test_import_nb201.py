@@ -10,13 +10,13 @@ import zipfile
 
 import numpy as np
 import pytest
-
 from helpers_formats import TSS_SAMPLE, hostile_payload, write_torch_legacy, write_torch_zip
+from test_import_nats import assert_matches_source
+
 from nasbench.errors import NasbenchError
 from nasbench.importers import nats, nb201
 from nasbench.importers.unpickle import UnsafePickleError, restricted_loads
 from nasbench.table import Table
-from test_import_nats import assert_matches_source
 
 INDEXES = [0, 11, 284]
 

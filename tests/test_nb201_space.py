@@ -6,12 +6,11 @@ import bz2
 
 import numpy as np
 import pytest
+from conftest import NATS_FIXTURES
 
 from nasbench.errors import NasbenchError
 from nasbench.importers.unpickle import restricted_load
 from nasbench.spaces.nb201 import Nb201Space
-
-from conftest import NATS_FIXTURES
 
 META = NATS_FIXTURES / "NATS-tss-v1_0-3ffb9-simple" / "meta.pickle.pbz2"
 

@@ -10,9 +10,9 @@ import pytest
 import nasbench.simulate as simulate
 from nasbench.benchmark import load
 from nasbench.cli import main
+from nasbench.report.anytime import aggregate, anytime, final, runs_frame
 from nasbench.report.figures import plot_anytime, plot_ecdf
 from nasbench.report.html import markdown_table, write_report
-from nasbench.report.anytime import aggregate, anytime, final, runs_frame
 from nasbench.study import RunSpec, StudyFile, record_of, validation_regret
 
 FIGURES = {"anytime_time.png", "anytime_evaluations.png", "ranks.png", "critical_difference.png", "ecdf.png"}

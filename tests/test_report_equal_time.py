@@ -5,12 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from curve_fixture import make_curve_table
 
 import nasbench
-from curve_fixture import make_curve_table
 from nasbench.errors import NasbenchError
-from nasbench.report.equal_time import (ENTRIES, equal_time_runs, equal_time_table, log_time_mean, main, regret_at,
-                                        time_unit)
+from nasbench.report.equal_time import (
+    ENTRIES,
+    equal_time_runs,
+    equal_time_table,
+    log_time_mean,
+    main,
+    regret_at,
+    time_unit,
+)
 from nasbench.simulate import run
 
 

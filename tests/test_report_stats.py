@@ -10,8 +10,7 @@ import pytest
 from scipy import stats as scipy_stats
 
 from nasbench.errors import NasbenchError
-from nasbench.report.stats import (critical_difference, final_table, holm, nemenyi_q, paired_wilcoxon,
-                                   regression)
+from nasbench.report.stats import critical_difference, final_table, holm, nemenyi_q, paired_wilcoxon, regression
 
 # q_0.05 for k = 2..10 as published (Demšar 2006; ../shared/reference/strategies.md)
 Q_005 = [1.960, 2.343, 2.569, 2.728, 2.850, 2.949, 3.031, 3.102, 3.164]

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from curve_fixture import make_curve_table
 
 import nasbench
-from curve_fixture import make_curve_table
 from nasbench.errors import NasbenchError
 from nasbench.simulate import Job, Result, SearchContext, run
 from nasbench.spaces.nb201 import Nb201Space

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from curve_fixture import make_curve_table
 
 import nasbench
-from conftest import REPO
-from curve_fixture import make_curve_table
 from nasbench.errors import NasbenchError
 from nasbench.report.equal_time import equal_time_runs, log_time_mean, regret_at, time_unit
 from nasbench.report.faithfulness import final_regrets

@@ -4,9 +4,9 @@ cycled, each bracket successive halving on random configurations, synchronous wi
 from __future__ import annotations
 
 import pytest
+from curve_fixture import make_curve_table
 
 import nasbench
-from curve_fixture import make_curve_table
 from nasbench.simulate import run
 from strategies._brackets import hyperband_brackets, rung_fidelities
 

@@ -27,8 +27,8 @@ def test_rea_with_block_draws_equals_rea_drawing_from_the_generator(monkeypatch)
 
 
 def test_mutation_through_uniforms_works_on_a_space_that_draws_integers() -> None:
-    from nasbench.spaces.subset import SubsetSpace
     from nasbench.spaces.nbgraph import NbGraphSpace
+    from nasbench.spaces.subset import SubsetSpace
 
     base = NbGraphSpace()
     space = SubsetSpace(base, np.arange(0, base.size, 97))

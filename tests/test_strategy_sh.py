@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from curve_fixture import make_curve_table
 
 import nasbench
-from curve_fixture import make_curve_table
 from nasbench.errors import NasbenchError
 from nasbench.simulate import run
 from strategies._brackets import rung_fidelities

@@ -23,7 +23,7 @@ from pathlib import Path
 KINDS = ("nats-tss", "nats-sss", "nb201", "nb101", "hwnas")
 
 
-def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``import`` subcommand; its ``func(args) -> int`` runs the conversion."""
     parser = subparsers.add_parser(
         "import", help="convert a published benchmark's files into nasbench tables",

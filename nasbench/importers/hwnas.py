@@ -19,8 +19,8 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
 
 import h5py
 import numpy as np

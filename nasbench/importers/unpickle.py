@@ -16,7 +16,8 @@ from __future__ import annotations
 import importlib
 import io
 import pickle
-from typing import IO, Any, Iterable
+from collections.abc import Iterable
+from typing import IO, Any
 
 from nasbench.errors import NasbenchError
 

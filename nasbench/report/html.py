@@ -17,9 +17,10 @@ from __future__ import annotations
 import html
 import math
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np

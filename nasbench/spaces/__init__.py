@@ -6,7 +6,8 @@ stores (for instance NAS-Bench-Graph's raw-to-row map).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from nasbench.errors import NasbenchError
 from nasbench.spaces.base import Arch, Space
@@ -14,13 +15,13 @@ from nasbench.spaces.base import Arch, Space
 if TYPE_CHECKING:
     from nasbench.table import Table
 
-_FACTORIES: dict[str, Callable[["Table | None"], Space]] = {}
+_FACTORIES: dict[str, Callable[[Table | None], Space]] = {}
 
 
 def register_space(name: str) -> Callable:
     """Register ``factory(table_or_None) -> Space`` under ``name``; a duplicate name raises."""
 
-    def wrap(factory: Callable[["Table | None"], Space]) -> Callable:
+    def wrap(factory: Callable[[Table | None], Space]) -> Callable:
         if name in _FACTORIES:
             raise NasbenchError(f"a search space named {name!r} is already registered")
         _FACTORIES[name] = factory
@@ -33,7 +34,7 @@ def list_spaces() -> list[str]:
     return sorted(_FACTORIES)
 
 
-def get_space(name: str, table: "Table | None" = None) -> Space:
+def get_space(name: str, table: Table | None = None) -> Space:
     """Build the space ``name`` (using ``table``'s index data when given)."""
     factory = _FACTORIES.get(name)
     if factory is None:
@@ -41,19 +42,19 @@ def get_space(name: str, table: "Table | None" = None) -> Space:
     return factory(table)
 
 
-def space_for_table(table: "Table") -> Space:
+def space_for_table(table: Table) -> Space:
     return get_space(table.space, table)
 
 
 @register_space("nb201")
-def _nb201(table: "Table | None") -> Space:
+def _nb201(table: Table | None) -> Space:
     from nasbench.spaces.nb201 import Nb201Space
 
     return Nb201Space()
 
 
-def _nbgraph_factory(ops_name: str) -> Callable[["Table | None"], Space]:
-    def factory(table: "Table | None") -> Space:
+def _nbgraph_factory(ops_name: str) -> Callable[[Table | None], Space]:
+    def factory(table: Table | None) -> Space:
         from nasbench.spaces import nbgraph
 
         ops = nbgraph.OPS if ops_name == "all" else nbgraph.PROTEINS_OPS
@@ -71,14 +72,14 @@ __all__ = ["Arch", "Space", "get_space", "list_spaces", "register_space", "space
 
 
 @register_space("mlp")
-def _mlp(table: "Table | None") -> Space:
+def _mlp(table: Table | None) -> Space:
     from nasbench.spaces.mlp import MlpSpace
 
     return MlpSpace()
 
 
 @register_space("nb201-unique")
-def _nb201_unique(table: "Table | None") -> Space:
+def _nb201_unique(table: Table | None) -> Space:
     from nasbench.spaces.nb201_unique import Nb201UniqueSpace
 
     if table is not None and table.has("extra/raw_to_row"):
@@ -87,7 +88,7 @@ def _nb201_unique(table: "Table | None") -> Space:
 
 
 # --- spaces added with the published-benchmark importers (issue 6) --------------------------------
-def _subset_of(base: Space, table: "Table | None") -> Space:
+def _subset_of(base: Space, table: Table | None) -> Space:
     from nasbench.spaces.subset import SubsetSpace
 
     if table is None:
@@ -96,28 +97,28 @@ def _subset_of(base: Space, table: "Table | None") -> Space:
 
 
 @register_space("nats-sss")
-def _nats_sss(table: "Table | None") -> Space:
+def _nats_sss(table: Table | None) -> Space:
     from nasbench.spaces.nats_sss import NatsSssSpace
 
     return NatsSssSpace()
 
 
 @register_space("nats-sss-subset")
-def _nats_sss_subset(table: "Table | None") -> Space:
+def _nats_sss_subset(table: Table | None) -> Space:
     from nasbench.spaces.nats_sss import NatsSssSpace
 
     return _subset_of(NatsSssSpace(), table)
 
 
 @register_space("nb201-subset")
-def _nb201_subset(table: "Table | None") -> Space:
+def _nb201_subset(table: Table | None) -> Space:
     from nasbench.spaces.nb201 import Nb201Space
 
     return _subset_of(Nb201Space(), table)
 
 
 @register_space("nb101")
-def _nb101(table: "Table | None") -> Space:
+def _nb101(table: Table | None) -> Space:
     from nasbench.spaces.nb101 import Nb101Space
 
     return Nb101Space.from_table(table) if table is not None else Nb101Space()

@@ -12,12 +12,12 @@ canonical *row* of the benchmark table, ``decode(row)`` gives that row's canonic
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from nasbench.errors import NasbenchError
 from nasbench.draws import Uniforms, uniforms_of
+from nasbench.errors import NasbenchError
 
 Arch = tuple[int, ...]
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -156,7 +157,7 @@ class Nb101Space(Space):
         self._codes = codes
 
     @classmethod
-    def from_table(cls, table: "Table") -> "Nb101Space":
+    def from_table(cls, table: Table) -> Nb101Space:
         return cls(table.dataset("extra/module_hash"), table.codes)
 
     @property

@@ -25,10 +25,10 @@ import multiprocessing
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Sequence
 
 from nasbench.errors import NasbenchError
 from nasbench.spaces.base import Space
@@ -51,7 +51,7 @@ class BuildSummary:
     wall_seconds: float
 
 
-@lru_cache(maxsize=None)
+@cache
 def table_space(name: str) -> Space:
     """The space a table of ``name`` is indexed by (nb201 tables keep one row per isomorphism class)."""
     from nasbench.spaces import get_space

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+
 import numpy as np
 import torch
 from torch import nn
