@@ -25,7 +25,9 @@ from nasbench.errors import MissingEntryError, NasbenchError
 from nasbench.spaces import Space, space_for_table
 from nasbench.table import MetricInfo, Split, Table
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+# an installed wheel carries the tables as nasbench/data; a source checkout keeps them in its top-level data/
+_PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+DATA_DIR = _PACKAGE_DATA if _PACKAGE_DATA.is_dir() else Path(__file__).resolve().parents[1] / "data"
 ON_MISS = ("error", "train")
 
 
