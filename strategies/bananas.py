@@ -20,8 +20,11 @@ for Neural Architecture Search" (AAAI 2021); the variant is naszilla/bananas ``n
   draws are the next round;
 * candidates (``acq_opt_type="mutation"``): walking the 5 best architectures from the best down,
   ``n_candidates`` = 100 mutation attempts each until 100 candidates are collected, dropping
-  architectures already evaluated or already a candidate (same row). Mutation is the space's
-  ``mutate`` (one gene changed), where the reference changes each op with probability 1/L;
+  architectures already asked or already a candidate (same row). Mutation is the space's
+  ``mutate`` (one gene changed), where the reference changes each op with probability 1/L. Once the
+  one-gene neighbourhoods of the best are used up (on NAS-Bench-Graph after about 250 evaluations),
+  the pool is filled with chains of 2, 3, ... mutations and then uniform samples, as the reference's
+  ``max_mutation_rate`` and ``mutation_random`` options do, so every round is chosen by the model;
 * ``n_initial`` = 10 distinct uniform samples start the run; the model is refitted once per round.
 
 Batches are synchronous, as in the reference: ``ask()`` hands out the round's architectures one by
@@ -70,6 +73,7 @@ class Bananas(Strategy):
         self._archs: list[Arch] = []  # told, in telling order
         self._scores: list[float] = []
         self.rounds = 0
+        self.fallback_rounds = 0  # rounds of uniform samples because no candidate was left
 
     def encode(self, arch: Arch) -> np.ndarray:
         path = self.space.path_encoding(arch)
@@ -104,24 +108,47 @@ class Bananas(Strategy):
         return archs
 
     def candidates(self) -> list[Arch]:
-        """Mutations of the best architectures, best parent first, none evaluated before."""
+        """``n_candidates`` architectures not asked before: mutations of the best, best parent first.
+
+        Depth 1 is the reference's pool (one mutation per attempt, ``n_candidates`` attempts per
+        parent). Where the near neighbourhoods of the parents are used up, the pool is filled as the
+        reference's options do it: deeper edits (chains of ``depth`` mutations, depth 2, 3, ... up to
+        the number of genes: naszilla's ``max_mutation_rate`` and its raising of the mutation rate when a
+        cell will not mutate, NASLib's ``max_mutations``), then uniform samples (naszilla's
+        ``acq_opt_type="mutation_random"``). Empty only once nearly every cell was asked.
+        """
         order = np.argsort(-np.asarray(self._scores), kind="stable")[:_PARENTS]
+        parents = [self._archs[i] for i in order]
         rows, out = set(self._asked_rows), []
-        for parent in (self._archs[i] for i in order):
+
+        def add(arch: Arch) -> None:
+            row = self.space.index(arch)
+            if row not in rows:
+                rows.add(row)
+                out.append(arch)
+
+        for depth in range(1, len(self.space.n_choices) + 1):
             if len(out) >= self.n_candidates:
                 break
-            for _ in range(self.n_candidates):
-                child = self.space.mutate(parent, self.rng)
-                row = self.space.index(child)
-                if row not in rows:
-                    rows.add(row)
-                    out.append(child)
+            for parent in parents:
+                if len(out) >= self.n_candidates:
+                    break
+                for _ in range(self.n_candidates):
+                    child = parent
+                    for _ in range(depth):
+                        child = self.space.mutate(child, self.rng)
+                    add(child)
+        for _ in range(self.n_candidates * _PARENTS):
+            if len(out) >= self.n_candidates:
+                break
+            add(self.space.sample(self.rng))
         return out
 
     def next_round(self) -> list[Arch]:
         """Refit the ensemble and pick the round by independent Thompson sampling."""
         candidates = self.candidates()
-        if not candidates:  # every mutation of the best was evaluated: fall back to samples
+        if not candidates:  # nearly every cell was asked: nothing left for the model to choose from
+            self.fallback_rounds += 1
             return [self.space.sample(self.rng) for _ in range(self.batch_size)]
         scores = np.asarray(self._scores)
         targets = (scores - scores.mean()) / (scores.std() or 1.0)
