@@ -1,8 +1,10 @@
-"""Small numpy/scipy surrogate models shared by the model-based strategies (no torch, no sklearn).
+"""Small numpy/scipy surrogate models shared by the model-based strategies (no torch, no sklearn;
+scipy is imported where it is used, so that importing the strategies stays fast).
 
 * :class:`GaussianProcess` — an isotropic (ARD-free) Matern-5/2 or RBF kernel with signal variance
   and noise; the three hyperparameters maximise the log marginal likelihood (L-BFGS-B on their logs
-  with the analytic gradient, several starts); every solve goes through one Cholesky factor.
+  with the analytic gradient, several starts); every solve goes through one Cholesky factor, which
+  grows by a block when rows are added under fixed hyperparameters.
 * :func:`train_mlp_ensemble` — independently initialised fully connected ReLU networks trained
   together with Adam on the mean absolute error: the members are stacked on a leading axis so one
   batched matrix product serves all of them.
@@ -26,9 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import cho_solve, cholesky, solve_triangular
-from scipy.linalg.lapack import dpotri
-from scipy.optimize import minimize
 
 KERNELS = ("matern52", "rbf")
 #: bounds of (length-scale, signal variance, noise variance) for standardised targets
@@ -91,6 +90,9 @@ def log_marginal_likelihood(log_params: np.ndarray, groups: DistanceGroups, y: n
     >>> gradient.shape
     (3,)
     """
+    from scipy.linalg import cho_solve, cholesky
+    from scipy.linalg.lapack import dpotri
+
     length_scale, signal, noise = np.exp(log_params)
     n = len(y)
     per_value = kernel_values(kernel, groups.values, length_scale, signal)
@@ -122,6 +124,17 @@ class GaussianProcess:
 
     ``fit`` runs L-BFGS-B from ``warm_start`` (if given) and from ``n_starts`` points (at least one
     without a warm start) drawn log-uniformly inside :data:`GP_BOUNDS` by ``rng``; the best optimum wins.
+    ``extend`` conditions on more rows with the hyperparameters kept (the Cholesky factor grows by a
+    block, no refactorisation).
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.integers(0, 2, size=(40, 6)).astype(float)
+    >>> y = x @ np.arange(6.0)
+    >>> grown = GaussianProcess().fit(x[:30], y[:30], rng).extend(x[30:], y)
+    >>> whole = GaussianProcess().fit(x, y, rng, warm_start=grown.log_params)
+    >>> whole.log_params = grown.log_params
+    >>> bool(np.allclose(grown.predict(x[:5])[0], whole.condition().predict(x[:5])[0]))
+    True
     """
 
     kernel: str = "matern52"
@@ -129,10 +142,10 @@ class GaussianProcess:
 
     def fit(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
             warm_start: np.ndarray | None = None) -> GaussianProcess:
+        from scipy.optimize import minimize
+
         self.x = np.asarray(x, dtype=np.float64)
-        self.y_mean = float(np.mean(y))
-        self.y_scale = float(np.std(y)) or 1.0
-        self.y = (np.asarray(y, dtype=np.float64) - self.y_mean) / self.y_scale
+        self._standardise(y)
         groups = DistanceGroups.of(self.x)
         low, high = np.array(_LOG_BOUNDS).T
         n_random = self.n_starts if warm_start is not None else max(self.n_starts, 1)
@@ -148,22 +161,65 @@ class GaussianProcess:
                    key=lambda found: found.fun)
         self.log_params = np.clip(best.x, low, high)
         self.log_likelihood = -float(best.fun)
-        length_scale, signal, noise = np.exp(self.log_params)
-        k = groups.matrix(kernel_values(self.kernel, groups.values, length_scale, signal))
-        k[np.diag_indices(len(self.y))] += noise + _JITTER
-        self._factor = cholesky(k, lower=True, check_finite=False)
-        self._alpha = cho_solve((self._factor, True), self.y, check_finite=False)
+        return self.condition()
+
+    def condition(self) -> GaussianProcess:
+        """Factorise the kernel matrix of ``self.x`` under the current hyperparameters."""
+        from scipy.linalg import cholesky, solve_triangular
+
+        self._factor = cholesky(self._covariance(self.x, self.x, noise=True), lower=True, check_finite=False)
+        # L^-1 y and L^-1 1 give the posterior mean for any standardisation of y: mean = v^T (w_y - mu w_1)
+        self._whitened = solve_triangular(self._factor, np.stack([self._raw, np.ones_like(self._raw)], axis=1),
+                                          lower=True, check_finite=False)
         return self
+
+    def extend(self, x_new: np.ndarray, y: np.ndarray) -> GaussianProcess:
+        """Condition on the rows ``x_new`` appended to the training inputs, ``y`` being every target
+        (old and new, standardised again); the hyperparameters are kept. The factor grows by the block
+        ``[[L, 0], [B, chol(K_new - B B^T)]]`` with ``B = (L^-1 K_cross)^T``: O(n^2 m) instead of a new
+        O(n^3) factorisation. Raises ``numpy.linalg.LinAlgError`` where the new block is not positive
+        definite."""
+        from scipy.linalg import cholesky, solve_triangular
+
+        x_new = np.asarray(x_new, dtype=np.float64)
+        n, m = len(self.x), len(x_new)
+        left = solve_triangular(self._factor, self._covariance(self.x, x_new), lower=True, check_finite=False)
+        corner = cholesky(self._covariance(x_new, x_new, noise=True) - left.T @ left, lower=True, check_finite=False)
+        factor = np.zeros((n + m, n + m))
+        factor[:n, :n] = self._factor
+        factor[n:, :n] = left.T
+        factor[n:, n:] = corner
+        self.x = np.vstack([self.x, x_new])
+        self._standardise(y)
+        new_rows = np.stack([self._raw[n:], np.ones(m)], axis=1) - left.T @ self._whitened
+        whitened_new = solve_triangular(corner, new_rows, lower=True, check_finite=False)
+        self._factor = factor
+        self._whitened = np.vstack([self._whitened, whitened_new])
+        return self
+
+    def _standardise(self, y: np.ndarray) -> None:
+        self._raw = np.asarray(y, dtype=np.float64)
+        self.y_mean = float(np.mean(self._raw))
+        self.y_scale = float(np.std(self._raw)) or 1.0
+        self.y = (self._raw - self.y_mean) / self.y_scale
+
+    def _covariance(self, a: np.ndarray, b: np.ndarray, noise: bool = False) -> np.ndarray:
+        length_scale, signal, noise_variance = np.exp(self.log_params)
+        k = kernel_values(self.kernel, squared_distances(a, b), length_scale, signal)
+        if noise:
+            k[np.diag_indices(len(a))] += noise_variance + _JITTER
+        return k
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and standard deviation of the latent function, in the targets' units."""
-        length_scale, signal, _ = np.exp(self.log_params)
-        cross = kernel_values(self.kernel, squared_distances(np.asarray(x, dtype=np.float64), self.x),
-                              length_scale, signal)
-        mean = cross @ self._alpha
+        from scipy.linalg import solve_triangular
+
+        cross = self._covariance(np.asarray(x, dtype=np.float64), self.x)
         v = solve_triangular(self._factor, cross.T, lower=True, check_finite=False)
+        mean = v.T @ (self._whitened[:, 0] - self.y_mean * self._whitened[:, 1])
+        signal = float(np.exp(self.log_params[1]))
         variance = np.maximum(signal - (v * v).sum(0), 1e-12)
-        return self.y_mean + self.y_scale * mean, self.y_scale * np.sqrt(variance)
+        return self.y_mean + mean, self.y_scale * np.sqrt(variance)
 
 
 @dataclass
