@@ -224,17 +224,26 @@ class GaussianProcess:
 
 @dataclass
 class MLPEnsemble:
-    """Stacked weights of independent networks: ``weights[layer]`` has shape (members, in, out)."""
+    """Stacked weights of independent networks: ``weights[layer]`` has shape (members, in + 1, out),
+    its last input row being the layer's bias."""
 
     weights: list[np.ndarray]
-    biases: list[np.ndarray]
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Predictions of every member, shape (members, rows)."""
         h = np.broadcast_to(np.asarray(x, dtype=np.float64), (len(self.weights[0]),) + np.shape(x))
-        for w, b in zip(self.weights[:-1], self.biases[:-1]):
-            h = np.maximum(h @ w + b, 0.0)
-        return (h @ self.weights[-1] + self.biases[-1])[..., 0]
+        for w in self.weights[:-1]:
+            h = np.maximum(h @ w[:, :-1] + w[:, -1:], 0.0)
+        return (h @ self.weights[-1][:, :-1] + self.weights[-1][:, -1:])[..., 0]
+
+
+class _Layers:
+    """Activation buffers for one batch size: ``inputs[layer]`` is (members, batch, width + 1) whose
+    last column stays 1, so that one matrix product applies a layer's weights and its bias."""
+
+    def __init__(self, n_networks: int, batch: int, sizes: list[int]) -> None:
+        self.inputs = [np.ones((n_networks, batch, size + 1), dtype=np.float32) for size in sizes[:-1]]
+        self.hidden = [buffer[..., :-1] for buffer in self.inputs]
 
 
 def train_mlp_ensemble(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, *, n_networks: int = 5,
@@ -243,58 +252,62 @@ def train_mlp_ensemble(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, *
                        epsilon: float = 1e-7) -> MLPEnsemble:
     """Train ``n_networks`` ReLU networks (``n_layers`` hidden layers of ``width``) on the mean
     absolute error with Adam, as Keras does it: Glorot-uniform weights, zero biases, the rows
-    reshuffled every epoch (each member its own order), a smaller last batch."""
+    reshuffled every epoch (each member its own order), a smaller last batch.
+
+    The members are one stack of matrices (a batched product per layer serves all of them), each
+    matrix carrying its bias as an extra row, and every parameter and gradient is a view into one
+    flat buffer, so a step is a few dozen numpy calls whatever the number of members."""
     x = np.asarray(x, dtype=np.float32)  # single precision, as Keras trains
     y = np.asarray(y, dtype=np.float32)
     sizes = [x.shape[1]] + [width] * n_layers + [1]
-    shapes = [(n_networks, fan_in, fan_out) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
-    shapes += [(n_networks, 1, fan_out) for fan_out in sizes[1:]]
-    # every parameter (and its gradient) is a view into one flat buffer, so Adam is a few vector ops
+    shapes = [(n_networks, fan_in + 1, fan_out) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
     params = np.zeros(sum(int(np.prod(shape)) for shape in shapes), dtype=np.float32)
     grads = np.zeros_like(params)
-    param_views, grad_views, offset = [], [], 0
+    weights, grad_w, offset = [], [], 0
     for shape in shapes:
         size = int(np.prod(shape))
-        param_views.append(params[offset:offset + size].reshape(shape))
-        grad_views.append(grads[offset:offset + size].reshape(shape))
+        weights.append(params[offset:offset + size].reshape(shape))
+        grad_w.append(grads[offset:offset + size].reshape(shape))
         offset += size
-    n_matrices = len(sizes) - 1
-    weights, biases = param_views[:n_matrices], param_views[n_matrices:]
-    grad_w, grad_b = grad_views[:n_matrices], grad_views[n_matrices:]
     for w, (fan_in, fan_out) in zip(weights, zip(sizes[:-1], sizes[1:])):
-        limit = np.sqrt(6.0 / (fan_in + fan_out))  # Glorot uniform
-        w[...] = rng.uniform(-limit, limit, size=w.shape)
-    first_moment, second_moment, denominator = np.zeros_like(params), np.zeros_like(params), np.zeros_like(params)
+        limit = np.sqrt(6.0 / (fan_in + fan_out))  # Glorot uniform; the bias row stays zero
+        w[:, :fan_in] = rng.uniform(-limit, limit, size=(n_networks, fan_in, fan_out))
+    backward = [w[:, :-1].transpose(0, 2, 1) for w in weights]  # views: (members, out, in) without bias
+    layers = {size: _Layers(n_networks, size, sizes) for size in {min(batch_size, len(y)), len(y) % batch_size} if size}
+    first_moment, second_moment, scratch = np.zeros_like(params), np.zeros_like(params), np.zeros_like(params)
+    beta1, beta2 = np.float32(betas[0]), np.float32(betas[1])
     one_minus_beta1, one_minus_beta2 = np.float32(1 - betas[0]), np.float32(1 - betas[1])
     step = 0
     for _ in range(epochs):
         order = np.argsort(rng.random((n_networks, len(y))), axis=1)
         for begin in range(0, len(y), batch_size):
             rows = order[:, begin:begin + batch_size]
-            activations = [x[rows]]
-            for w, b in zip(weights[:-1], biases[:-1]):
-                hidden = activations[-1] @ w
-                hidden += b
-                activations.append(np.maximum(hidden, 0.0, out=hidden))
-            output = (activations[-1] @ weights[-1] + biases[-1])[..., 0]
+            buffers = layers[rows.shape[1]]
+            buffers.hidden[0][...] = x[rows]
+            for layer, w in enumerate(weights[:-1]):
+                hidden = buffers.hidden[layer + 1]
+                np.matmul(buffers.inputs[layer], w, out=hidden)
+                np.maximum(hidden, 0.0, out=hidden)
+            output = (buffers.inputs[-1] @ weights[-1])[..., 0]
             delta = np.sign(output - y[rows])[..., None]
             delta *= np.float32(1.0 / rows.shape[1])  # d MAE / d output
-            for layer in range(n_matrices - 1, -1, -1):
-                np.matmul(activations[layer].transpose(0, 2, 1), delta, out=grad_w[layer])
-                np.sum(delta, axis=1, keepdims=True, out=grad_b[layer])
+            for layer in range(len(weights) - 1, -1, -1):
+                np.matmul(buffers.inputs[layer].transpose(0, 2, 1), delta, out=grad_w[layer])
                 if layer:
-                    delta = delta @ weights[layer].transpose(0, 2, 1)
-                    delta *= activations[layer] > 0
+                    delta = delta @ backward[layer]
+                    delta *= buffers.hidden[layer] > 0
             step += 1
             rate = np.float32(learning_rate * np.sqrt(1 - betas[1] ** step) / (1 - betas[0] ** step))
-            first_moment += (grads - first_moment) * one_minus_beta1  # m = b1 m + (1 - b1) g
+            first_moment *= beta1  # m = b1 m + (1 - b1) g
+            np.multiply(grads, one_minus_beta1, out=scratch)
+            first_moment += scratch
             grads *= grads
-            second_moment += (grads - second_moment) * one_minus_beta2
-            np.sqrt(second_moment, out=denominator)
-            denominator += epsilon
-            np.divide(first_moment, denominator, out=denominator)
-            denominator *= rate
-            params -= denominator
-    weights = [w.copy() for w in weights]
-    biases = [b.copy() for b in biases]
-    return MLPEnsemble(weights, biases)
+            second_moment *= beta2
+            grads *= one_minus_beta2
+            second_moment += grads
+            np.sqrt(second_moment, out=scratch)
+            scratch += epsilon
+            np.divide(first_moment, scratch, out=scratch)
+            scratch *= rate
+            params -= scratch
+    return MLPEnsemble([w.copy() for w in weights])

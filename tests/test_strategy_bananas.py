@@ -179,13 +179,13 @@ def test_mlp_ensemble_learns_and_members_differ():
     y = x @ rng.normal(size=12)
     y = (y - y.mean()) / y.std()
     ensemble = train_mlp_ensemble(x, y, rng, n_networks=3, n_layers=3, epochs=60)
-    assert isinstance(ensemble, MLPEnsemble) and ensemble.weights[1].shape == (3, 20, 20)
+    assert isinstance(ensemble, MLPEnsemble) and ensemble.weights[1].shape == (3, 21, 20)  # bias as last row
     predictions = ensemble.predict(x)
     assert np.abs(predictions.mean(0) - y).mean() < 0.25  # mean absolute error, targets of std 1
     assert predictions.std(axis=0).mean() > 1e-3  # independent initialisations disagree somewhat
     # the default architecture is the reference's: 10 hidden layers of 20
     default = train_mlp_ensemble(x, y, rng, epochs=1)
-    assert len(default.weights) == 11 and default.weights[0].shape == (5, 12, 20)
+    assert len(default.weights) == 11 and default.weights[0].shape == (5, 13, 20)
 
 
 def test_model_rounds_beat_uniform_samples(space):
