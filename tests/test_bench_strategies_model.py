@@ -1,10 +1,12 @@
 """Per-iteration cost of the model-based strategies (pytest-benchmark).
 
 Run: ``OMP_NUM_THREADS=1 python -m pytest tests/test_bench_strategies_model.py --benchmark-enable``.
-Each figure is one iteration at a stated history size on nbgraph-cora's space: for ``tpe`` and
-``gp-bo`` one ``ask`` + ``tell`` after ``HISTORY`` results (gp-bo refits its GP, re-optimising the
-hyperparameters from the previous optimum); for ``bananas`` one round (ensemble refit + Thompson
-selection of 10), whose cost per evaluation is a tenth of it. The notes file has the measured figures.
+Each figure is one iteration at a stated history size on nbgraph-cora's space: for ``tpe``, ``mtpe``
+and ``gp-bo`` one ``ask`` + ``tell`` after ``HISTORY`` results (gp-bo either extends its GP's factor
+by the new result or, with ``refit_growth=0``, re-optimises the hyperparameters from the previous
+optimum); for ``bananas`` one round (ensemble refit + Thompson selection of 10), whose cost per
+evaluation is a tenth of it. ``test_gp_bo_run`` times a whole 1,000-evaluation run (only when
+benchmarks are enabled: it takes seconds).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import numpy as np
 import pytest
 
 import nasbench
-from nasbench.simulate import Job, Result, SearchContext
+from nasbench.simulate import Job, Result, SearchContext, run
 from strategies.bananas import Bananas
 from strategies.gp_bo import GaussianProcessBO
 from strategies.tpe import TreeParzenEstimator
+from strategies.tpe_multivariate import MultivariateTPE
 
 HISTORY = 100
 LATE_HISTORY = 290  # the last refit of a 300-evaluation run
@@ -62,14 +65,30 @@ def test_tpe_iteration(benchmark, cora, size):
 
 
 @pytest.mark.parametrize("size", [HISTORY, LATE_HISTORY])
-def test_gp_bo_iteration(benchmark, cora, size):
-    strategy = started(GaussianProcessBO(), cora)
+def test_mtpe_iteration(benchmark, cora, size):
+    strategy = warmed(MultivariateTPE(), cora, size)
+    benchmark.pedantic(one_iteration, args=(strategy, cora), rounds=20, iterations=1)
+    assert len(strategy._archs) >= size + 1
+
+
+@pytest.mark.parametrize("refit_growth", [0.1, 0.0])
+@pytest.mark.parametrize("size", [HISTORY, LATE_HISTORY])
+def test_gp_bo_iteration(benchmark, cora, size, refit_growth):
+    strategy = started(GaussianProcessBO(refit_growth=refit_growth), cora)
     for arch, score in history(cora, size):
         strategy._asked_rows.add(cora.space.index(arch))
         strategy.tell(Job(arch), Result(Job(arch), score, 1.0))
     one_iteration(strategy, cora)  # the first fit has no previous optimum to start from: not timed
     benchmark.pedantic(one_iteration, args=(strategy, cora), rounds=3, iterations=1)
     assert strategy._model_size >= size + 1
+
+
+def test_gp_bo_run(benchmark, cora):
+    if benchmark.disabled:
+        pytest.skip("a whole 1,000-evaluation run is timed only with --benchmark-enable")
+    trace = benchmark.pedantic(run, args=("gp-bo", cora), kwargs={"seed": 0, "max_evals": 1000}, rounds=1,
+                               iterations=1)
+    assert len(trace.to_frame()) == 1000
 
 
 @pytest.mark.parametrize("size", [HISTORY, LATE_HISTORY])
