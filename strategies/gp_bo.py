@@ -11,11 +11,13 @@ graph kernel, as the seed text's "GP + UCB".
   ``"rbf"`` for the squared exponential); targets standardised; length-scale, signal variance and
   noise maximise the log marginal likelihood (L-BFGS-B with the analytic gradient, one Cholesky
   factor per evaluation). The hyperparameters are re-optimised once the results have grown by
-  ``refit_growth`` = 10 % since the last optimisation (every one or two results below 20, every 10th near 100,
-  every 17th near 170 — Dragonfly's ``build_new_model_every`` default — every 100th near 1,000),
-  starting from the previous optimum; in between, new results extend the Cholesky factor by a block
-  under the kept hyperparameters (Dragonfly likewise adds data to the GP between its model builds).
-  ``refit_growth=0`` re-optimises at every new result. The first optimisation and every
+  ``refit_growth`` = 10 % since the last optimisation (every one or two results below 20, every 10th
+  near 100, every 17th near 170 — Dragonfly's ``build_new_model_every`` default — every 100th near
+  1,000), starting from the previous optimum; in between, new results extend the Cholesky factor by a
+  block under the kept hyperparameters (Dragonfly likewise adds data to the GP between its model
+  builds). ``refit_growth=0`` re-optimises at every new result, which made a 1,000-evaluation run on
+  nbgraph-cora some 30 times slower with the same regret over 30 seeds at 300 evaluations
+  (reports/faithfulness/README.md). The first optimisation and every
   ``restart_every``-th (10) also start from ``n_starts`` = 2 log-uniform points drawn from the run's
   generator, and the best optimum wins.
 * Acquisition: ``"ucb"`` (default) ``mean + sqrt(beta) * std``, beta = 4 (two standard deviations);
