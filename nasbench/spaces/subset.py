@@ -34,7 +34,8 @@ class SubsetSpace(Space):
         self._row_of = {base_row: row for row, base_row in enumerate(self._base_rows)}
         if len(self._row_of) != len(self._base_rows):
             raise NasbenchError(f"a {self.name} space lists the same architecture twice")
-        self.string_form = f"{base.string_form} (one of the {len(self._base_rows)} architectures this partial table holds)"
+        self.string_form = (f"{base.string_form} (one of the {len(self._base_rows)} architectures "
+                            "this partial table holds)")
 
     @property
     def size(self) -> int:
