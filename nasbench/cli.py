@@ -42,6 +42,24 @@ class _Parser(argparse.ArgumentParser):
         raise NasbenchError(f"{self.prog}: {message}")
 
 
+def one_line(text: str, limit: int = 400) -> str:
+    """``text`` as one printable line of at most about ``limit`` characters (control characters escaped).
+
+    A safety net under every message the command prints: argparse echoes arguments verbatim.
+
+    Example:
+        >>> one_line("unrecognized arguments: a\\nb")
+        'unrecognized arguments: a\\\\nb'
+        >>> len(one_line("x" * 10_000))
+        400
+    """
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    if len(text) <= limit:
+        return text
+    suffix = f" ... ({len(text)} characters)"
+    return text[:limit - len(suffix)] + suffix
+
+
 def _print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, sort_keys=True))
 
@@ -270,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
     except NasbenchError as exc:
-        print(f"nasbench: error: {exc}", file=sys.stderr)
+        print(f"nasbench: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("nasbench: interrupted", file=sys.stderr)
