@@ -10,9 +10,15 @@ Example:
     >>> space.size
     5425
     >>> a = space.parse("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|")
-    >>> b = space.parse("|avg_pool_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|")
-    >>> space.index(a) == space.index(b)  # both cut the output off: one class
+    >>> b = space.parse("|avg_pool_3x3~0|+|skip_connect~0|none~1|+|none~0|none~1|none~2|")
+    >>> space.index(a) == space.index(b)  # every edge into node 3 (the output) is none: both cut it off
     True
+    >>> c = space.parse("|avg_pool_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|")
+    >>> d = space.parse("|avg_pool_3x3~0|+|none~0|none~1|+|avg_pool_3x3~0|none~1|none~2|")
+    >>> space.index(c) == space.index(d)  # pooling, then a skip to the output, is pooling straight to it
+    True
+    >>> space.index(a) == space.index(c)
+    False
 """
 
 from __future__ import annotations
