@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+
 from conftest import REPO
 
 README = REPO / "README.md"
