@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from nasbench.errors import NasbenchError, shorten
+from nasbench.errors import NasbenchError, os_reason, shorten
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -161,20 +161,15 @@ def write_csv(frame: pd.DataFrame, out: str) -> None:
             raise NasbenchError(f"cannot write {shorten(out)}: "
                                 f"the directory {shorten(str(path.parent))} does not exist")
     except (OSError, ValueError) as exc:
-        raise NasbenchError(f"cannot write {shorten(out)}: {reason(exc)}") from None
+        raise NasbenchError(f"cannot write {shorten(out)}: {os_reason(exc)}") from None
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         frame.to_csv(partial, index=False)
         os.replace(partial, path)
     except (OSError, ValueError) as exc:
-        raise NasbenchError(f"cannot write {shorten(out)}: {reason(exc)}") from None
+        raise NasbenchError(f"cannot write {shorten(out)}: {os_reason(exc)}") from None
     finally:
         partial.unlink(missing_ok=True)
-
-
-def reason(exc: BaseException) -> str:
-    """The operating system's words for an error (``strerror``), else the exception's own message."""
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
@@ -207,7 +202,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         try:
             trace.save(args.out)
         except (OSError, ValueError) as exc:
-            raise NasbenchError(f"cannot write {shorten(args.out)}: {reason(exc)}") from None
+            raise NasbenchError(f"cannot write {shorten(args.out)}: {os_reason(exc)}") from None
     last = frame.iloc[-1]
     print(f"{len(frame)} evaluations, simulated time {last['end']:.6g}; incumbent {last['incumbent_row']} "
           f"valid {last['incumbent_valid']:.6g} test {last['incumbent_test']:.6g} regret {last['regret']:.6g}"

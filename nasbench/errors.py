@@ -24,6 +24,16 @@ class MissingEntryError(NasbenchError):
     """A query asked for an (architecture, seed, fidelity) the table does not hold."""
 
 
+def os_reason(exc: BaseException) -> str:
+    """The operating system's words for a failed file operation (``strerror``), else the exception's message.
+
+    Example:
+        >>> os_reason(FileNotFoundError(2, "No such file or directory")), os_reason(OSError("disk on fire"))
+        ('No such file or directory', 'disk on fire')
+    """
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
 def shorten(value: Any, limit: int = 80) -> str:
     """``repr(value)`` for an error message: one line, at most ``limit`` characters (``limit`` >= 40).
 

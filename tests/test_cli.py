@@ -114,7 +114,7 @@ def test_info_counts_the_entries_of_a_partial_table(tmp_path: Path) -> None:
         values[700:] = np.nan  # rows 700.. hold nothing
     path = tmp_path / "partial.h5"
     write_table(path, name="partial", space=source.space, archs=source.archs.tolist(), codes=source.codes,
-                seeds=source.seeds, fidelities=source.fidelities, fidelity_unit=source.fidelity_unit,
+                seeds=source.seeds.tolist(), fidelities=source.fidelities.tolist(), fidelity_unit=source.fidelity_unit,
                 metrics=metrics, source="test", licence="CC0-1.0", version="1",
                 search_metric=source.search_metric, test_metric=source.test_metric)
     done = completeness(load(path))

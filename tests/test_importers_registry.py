@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO
 
 import nasbench
 import nasbench.importers
+from conftest import REPO
 from nasbench.cli import main
 from nasbench.importers import registry
 from nasbench.importers.registry import Importer, ImportOptions, importer_registry, register_importer
@@ -132,3 +132,10 @@ def test_readme_importer_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     b = nasbench.load(tmp_path / "scores.h5")
     assert b.query(cells[1], "test_accuracy") == 0.5 and b.optimum("valid_accuracy") == (0, 0.91)
     assert np.isclose(nasbench.run("rs", b, seed=0, max_evals=4).to_frame()["incumbent_test"].iloc[-1], 0.90)
+
+
+def test_a_path_the_operating_system_refuses_is_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    for kind in ("nb101", "nats-tss", "nb201", "hwnas"):
+        assert main(["import", kind, "x" * 300, "--out", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert "File name too long" in err and len(err.splitlines()) == 1, err[:200]

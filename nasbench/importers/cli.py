@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nasbench.errors import NasbenchError
+from nasbench.errors import NasbenchError, os_reason, shorten
 from nasbench.importers.registry import ImportOptions, get_importer, importer_registry
 
 
@@ -49,6 +49,12 @@ def handler(args: argparse.Namespace) -> int:
         raise NasbenchError(f"--onto applies to {', '.join(joining)} imports only, not to {args.kind}")
     options = ImportOptions(progress=not args.no_progress,
                             onto=tuple(Path(p) for p in args.onto) if args.onto else None)
-    for path in importer.convert(Path(args.path), Path(args.out), options):
-        print(path)
+    path = Path(args.path)
+    try:
+        path.exists()  # raises for a name the operating system refuses (too long, say)
+        written = importer.convert(path, Path(args.out), options)
+    except OSError as exc:  # a file that cannot be read or written, whichever importer met it
+        raise NasbenchError(f"cannot import {shorten(args.path)} into {shorten(args.out)}: {os_reason(exc)}") from None
+    for table in written:
+        print(table)
     return 0
