@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces.base import Arch, Space
@@ -25,7 +26,7 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid")
 DROPOUTS = (0.0, 0.2, 0.4)
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03)
 _KEYS = ("layers", "width", "act", "dropout", "lr")
-_VALUES = (LAYERS, WIDTHS, ACTIVATIONS, DROPOUTS, LEARNING_RATES)
+_VALUES: tuple[tuple[Any, ...], ...] = (LAYERS, WIDTHS, ACTIVATIONS, DROPOUTS, LEARNING_RATES)
 
 
 @dataclass(frozen=True)

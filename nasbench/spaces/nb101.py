@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nasbench.draws import Uniforms
 from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces.base import Arch, Space
 
@@ -220,12 +221,12 @@ class Nb101Space(Space):
 
     def arch_of_row(self, row: int) -> Arch:
         self._need_table()
-        if not 0 <= row < self.size:
+        if not 0 <= row < self.size or self._codes is None:
             raise NasbenchError(f"row {row} is outside this nb101 table (0..{self.size - 1})")
         return arch_of_code(int(self._codes[row]))
 
     # --- moves -------------------------------------------------------------------------------
-    def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
+    def mutate(self, arch: Arch, rng: np.random.Generator | Uniforms) -> Arch:
         """Change one gene (uniform position, uniform new value), retrying until the cell is valid and
         is a different graph (a change to a pruned vertex alone would leave the network unchanged)."""
         own = self.module_hash(arch)

@@ -41,7 +41,8 @@ class Nb201Space(Space):
     string_form = "|op~0|+|op~0|op~1|+|op~0|op~1|op~2| with op in " + ", ".join(OPS)
 
     def __init__(self) -> None:
-        order = np.load(resources.files("nasbench.spaces") / "data" / "nb201_order.npy")
+        with resources.as_file(resources.files("nasbench.spaces") / "data" / "nb201_order.npy") as path:
+            order = np.load(path)
         self._row_codes = order.astype(np.int64)
         raw = self._row_codes @ (5 ** np.arange(5, -1, -1))
         self._raw_to_row = np.empty(len(raw), dtype=np.int64)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from nasbench.draws import Uniforms
 from nasbench.errors import NasbenchError
 from nasbench.spaces.base import Arch, Space
 
@@ -66,7 +67,7 @@ class SubsetSpace(Space):
         """Uniform over the rows the table holds (rejection over the full space would rarely hit one)."""
         return self.arch_of_row(int(rng.integers(self.size)))
 
-    def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
+    def mutate(self, arch: Arch, rng: np.random.Generator | Uniforms) -> Arch:
         """A uniformly chosen one-gene neighbour held by the table; where the table holds none, a
         uniformly chosen other row (a partial table may hold no neighbour at all)."""
         candidates = self.neighbours(arch)
