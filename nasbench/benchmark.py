@@ -21,7 +21,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-from nasbench.errors import MissingEntryError, NasbenchError
+from nasbench.errors import MissingEntryError, NasbenchError, shorten
 from nasbench.spaces import Space, space_for_table
 from nasbench.table import MetricInfo, Split, Table
 
@@ -53,16 +53,29 @@ def list_benchmarks() -> list[str]:
 
 def resolve(name_or_path: str | os.PathLike) -> Path:
     """The file a benchmark name or path refers to; an unknown name raises listing the known ones."""
-    text = str(name_or_path)
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise NasbenchError(f"a benchmark is a name (see list_benchmarks) or a table path, not {shorten(name_or_path)}")
+    text = os.fspath(name_or_path)
+    if not isinstance(text, str):
+        text = os.fsdecode(text)
     path = Path(text)
-    if path.suffix in (".h5", ".hdf5") or os.sep in text or path.is_file():
-        if not path.is_file():
-            raise NasbenchError(f"no table file at {path}")
+    if path.suffix in (".h5", ".hdf5") or os.sep in text or _is_file(path):
+        if not _is_file(path):
+            raise NasbenchError(f"no table file at {shorten(text)}")
         return path
     tables = _named_tables()
     if text not in tables:
-        raise NasbenchError(f"unknown benchmark {text!r}; known benchmarks: {', '.join(sorted(tables)) or 'none'}")
+        raise NasbenchError(f"unknown benchmark {shorten(text)}; "
+                            f"known benchmarks: {', '.join(sorted(tables)) or 'none'}")
     return tables[text]
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False also for a name the OS refuses (too long, a NUL byte, ...)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def load(name_or_path: str | os.PathLike, *, on_miss: str = "error", verify: str = "auto") -> Benchmark:
@@ -72,7 +85,7 @@ def load(name_or_path: str | os.PathLike, *, on_miss: str = "error", verify: str
     ``on_miss="train"`` trains it live where the table names a trainer, stores it and returns it.
     """
     if on_miss not in ON_MISS:
-        raise NasbenchError(f"on_miss must be one of {', '.join(ON_MISS)}, not {on_miss!r}")
+        raise NasbenchError(f"on_miss must be one of {', '.join(ON_MISS)}, not {shorten(on_miss)}")
     table = Table.open(resolve(name_or_path), verify=verify)
     benchmark = Benchmark(table, space_for_table(table), on_miss=on_miss)
     if on_miss == "train":
@@ -115,7 +128,8 @@ class Benchmark:
         self._final_list: dict[str, list[float]] = {}
         self._row_of_string: dict[str, int] | None = None
         if space.size != self.n_archs:  # a table of some architectures uses a subset space (spaces/subset.py)
-            raise NasbenchError(f"table {self.name} has {self.n_archs} rows but its space {space.name} has {space.size}")
+            raise NasbenchError(f"table {self.name} has {self.n_archs} rows "
+                                f"but its space {space.name} has {space.size}")
 
     def _first(self, split: Split) -> str:
         return next((m for m, info in self.metrics.items() if info.split == split), "")
@@ -125,7 +139,7 @@ class Benchmark:
         """Row of an architecture given as gene tuple, string or row number."""
         if isinstance(arch, (int, np.integer)) and not isinstance(arch, bool):
             if not 0 <= arch < self.n_archs:
-                raise NasbenchError(f"row {arch} is outside benchmark {self.name} (0..{self.n_archs - 1})")
+                raise NasbenchError(f"row {shorten(arch)} is outside benchmark {self.name} (0..{self.n_archs - 1})")
             return int(arch)
         if isinstance(arch, str):
             if self._row_of_string is None:  # canonical strings answer without parsing
@@ -134,34 +148,40 @@ class Benchmark:
             return row if row is not None else self.space.index(self.space.parse(arch))
         if isinstance(arch, (tuple, list)):
             return self.space.index(self.space.check(arch))
-        raise NasbenchError(f"cannot read {arch!r} as an architecture: give a row number, a string "
+        raise NasbenchError(f"cannot read {shorten(arch)} as an architecture: give a row number, a string "
                             f"({self.space.string_form}) or a gene tuple")
 
     def metric_info(self, metric: str) -> MetricInfo:
-        info = self.metrics.get(metric)
+        info = self.metrics.get(metric) if isinstance(metric, str) else None
         if info is None:
-            raise NasbenchError(f"benchmark {self.name} has no metric {metric!r}; known metrics: {', '.join(self.metrics)}")
+            raise NasbenchError(f"benchmark {self.name} has no metric {shorten(metric)}; "
+                                f"known metrics: {', '.join(self.metrics)}")
         return info
 
     def fidelity_index(self, fidelity: float | None) -> int:
+        """Column of ``fidelity`` (None = the final one); anything not a tabulated number raises."""
         if fidelity is None:
             return len(self.fidelities) - 1
-        index = self._fidelity_index.get(float(fidelity))
+        number = _as_float(fidelity)
+        index = self._fidelity_index.get(number) if number is not None else None
         if index is None:
-            raise NasbenchError(f"benchmark {self.name} has no fidelity {fidelity!r} {self.fidelity_unit}; "
-                                f"known fidelities: {_short(self.fidelities)}")
+            raise NasbenchError(f"benchmark {self.name} has no fidelity {shorten(fidelity)}; fidelity is None "
+                                f"(the final one) or one of {_short(self.fidelities)} ({self.fidelity_unit})")
         return index
 
     def seed_index(self, seed: int) -> int:
-        index = self._seed_index.get(int(seed)) if float(seed).is_integer() else None
+        """Column of table seed ``seed``; anything not a tabulated integer raises."""
+        number = _as_float(seed)
+        index = self._seed_index.get(int(number)) if number is not None and number.is_integer() else None
         if index is None:
-            raise NasbenchError(f"benchmark {self.name} has no seed {seed!r}; known seeds: {_short(self.seeds)}")
+            raise NasbenchError(f"benchmark {self.name} has no seed {shorten(seed)}; "
+                                f"seed is None (the mean over seeds) or one of {_short(self.seeds)}")
         return index
 
     # --- queries -----------------------------------------------------------------------------
     def final(self, metric: str) -> np.ndarray:
         """Seed-mean of ``metric`` at the final fidelity for every row (NaN where no seed has it)."""
-        vector = self._final.get(metric)
+        vector = self._final.get(metric) if isinstance(metric, str) else None
         if vector is None:
             self.metric_info(metric)
             values = self.table.metric(metric)[:, :, -1]
@@ -176,9 +196,13 @@ class Benchmark:
         """One value: ``metric`` of ``arch`` at ``fidelity`` (None = final) for ``seed`` (None = mean)."""
         if fidelity is None and seed is None:
             # hot path: final seed-mean values kept as a Python list (no numpy scalar boxing)
-            values = self._final_list.get(metric)
-            if values is None:
-                values = self._final_list[metric] = self.final(metric).tolist()
+            try:
+                final = self._final_list.get(metric)
+            except TypeError:  # an unhashable metric name
+                final = None
+            if final is None:
+                final = self._final_list[metric] = self.final(metric).tolist()
+            row: int | None
             if type(arch) is int and 0 <= arch < self.n_archs:
                 row = arch
             else:
@@ -186,27 +210,34 @@ class Benchmark:
                 row = strings.get(arch) if strings is not None and type(arch) is str else None
                 if row is None:
                     row = self.row(arch)
-            value = values[row]
+            value = final[row]
             if value == value:
                 return value
             return self._missing(row, metric, fidelity, seed)
         row = arch if type(arch) is int and 0 <= arch < self.n_archs else self.row(arch)
-        values = self.table.metric(metric)[row, :, self.fidelity_index(fidelity)]
+        self.metric_info(metric)
+        seeds = self.table.metric(metric)[row, :, self.fidelity_index(fidelity)]
         if seed is None:
-            present = values[~np.isnan(values)]
-            value = present.mean() if present.size else math.nan
+            present = seeds[~np.isnan(seeds)]
+            value = float(present.mean()) if present.size else math.nan
         else:
-            value = values[self.seed_index(seed)]
+            value = float(seeds[self.seed_index(seed)])
         if value != value:
             return self._missing(row, metric, fidelity, seed)
-        return float(value)
+        return value
 
     def query_many(self, rows: Sequence[int] | np.ndarray, metric: str, *, fidelity: float | None = None,
                    seed: int | None = None) -> np.ndarray:
         """Vectorised :meth:`query` over row numbers; missing entries come back as NaN."""
-        rows = np.asarray(rows)
-        if rows.size and (rows.dtype.kind not in "iu" or rows.min() < 0 or rows.max() >= self.n_archs):
+        try:
+            rows = np.asarray(rows)
+        except (TypeError, ValueError):  # ragged nesting
+            rows = np.asarray(None)
+        if rows.size == 0:
+            rows = rows.astype(np.intp)  # an empty selection answers an empty float array
+        elif rows.dtype.kind not in "iu" or rows.min() < 0 or rows.max() >= self.n_archs:
             raise NasbenchError(f"rows must be integers in 0..{self.n_archs - 1}")
+        self.metric_info(metric)
         if fidelity is None and seed is None:
             vector = self._final.get(metric)
             return (vector if vector is not None else self.final(metric))[rows]
@@ -274,6 +305,17 @@ class Benchmark:
 
     def __repr__(self) -> str:
         return f"Benchmark({self.name!r}, space={self.space.name}, archs={self.n_archs}, metrics={list(self.metrics)})"
+
+
+def _as_float(value: Any) -> float | None:
+    """``float(value)`` for a real number (Python or numpy); None for a boolean, a string, anything else
+    ``float()`` might take, or an integer too large for a float."""
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, (bool, np.bool_)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def _short(values: np.ndarray) -> str:

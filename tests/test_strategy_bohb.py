@@ -1,7 +1,7 @@
 """BOHB behaves like HpBandSter's: statsmodels' categorical KDE, the model of the largest budget with
 enough points, the top 15 % as the good set, the random fraction honoured, the NAS-Bench-201 preset.
 
-Also the issue-5 item-7 check that Hyperband and BOHB beat random search at equal simulated time
+Also the check that Hyperband and BOHB beat random search at equal simulated time
 (slow: >= 30 seeds on the learning-curve table; CI: a reduced version on the fixture)."""
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def test_bohb_runs_the_hyperband_schedule(curves: nasbench.Benchmark) -> None:
     assert bohb["row"].iloc[:9].tolist() == hyperband["row"].iloc[:9].tolist()  # no model yet: same samples
 
 
-# --- issue 5 item 7: Hyperband and BOHB beat random search at equal simulated time ----------------
+# --- Hyperband and BOHB beat random search at equal simulated time ---------------------------------
 def final_regret(strategy: str, bench: nasbench.Benchmark, seeds: range, budget: float, **options) -> np.ndarray:
     return np.array([final_regrets(run(strategy, bench, seed=s, max_time=budget, **options), bench)
                      for s in seeds])  # (seed, [validation regret, test regret])
@@ -171,7 +171,7 @@ def test_beats_random_search_at_equal_time_over_30_seeds(strategy: str, options:
     assert not bench.table.extra.get("partial", False)
     ours = final_regret(strategy, bench, range(30), budget_of(bench), **options)
     baseline = final_regret("rs", bench, range(30), budget_of(bench))
-    assert np.median(ours[:, 1]) < np.median(baseline[:, 1])  # test regret of the incumbent, the issue's criterion
+    assert np.median(ours[:, 1]) < np.median(baseline[:, 1])  # test regret of the incumbent: the criterion
 
 
 _SEEDS = {"mlp-mnist1d": 100, "nb201-mnist1d": 300}  # nb201-mnist1d: the effect is small, see README

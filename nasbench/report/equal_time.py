@@ -1,4 +1,4 @@
-"""Multi-fidelity strategies against random search at equal simulated time (issue 5's criterion).
+"""Multi-fidelity strategies against random search at equal simulated time (test regret at equal budgets).
 
 The unit of time is the table's median cost of one full training. Every strategy runs once per seed
 ``0..n-1`` up to the largest budget asked for; because no strategy sees its budget, the run's state at

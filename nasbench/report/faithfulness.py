@@ -1,4 +1,4 @@
-"""Faithfulness check (issue 3 item 5): does a strategy beat random search on final validation regret?
+"""Faithfulness check: does a strategy beat random search on final validation regret?
 
 Validation regret of a run = (best seed-mean final validation value in the table) - (seed-mean final
 validation value of the run's final incumbent), sign-flipped for minimised metrics, so 0 is perfect.

@@ -87,7 +87,7 @@ def _nb201_unique(table: Table | None) -> Space:
     return Nb201UniqueSpace()
 
 
-# --- spaces added with the published-benchmark importers (issue 6) --------------------------------
+# --- spaces of the published-benchmark importers (full and partial tables) --------------------------
 def _subset_of(base: Space, table: Table | None) -> Space:
     from nasbench.spaces.subset import SubsetSpace
 

@@ -15,8 +15,9 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from nasbench.errors import NasbenchError
+from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces.base import Arch, Space
 
 LAYERS = (1, 2, 3, 4)
@@ -25,7 +26,7 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid")
 DROPOUTS = (0.0, 0.2, 0.4)
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03)
 _KEYS = ("layers", "width", "act", "dropout", "lr")
-_VALUES = (LAYERS, WIDTHS, ACTIVATIONS, DROPOUTS, LEARNING_RATES)
+_VALUES: tuple[tuple[Any, ...], ...] = (LAYERS, WIDTHS, ACTIVATIONS, DROPOUTS, LEARNING_RATES)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class MlpSpace(Space):
     def parse(self, text: str) -> Arch:
         fields = [f.split("=", 1) for f in text.strip().split(",")]
         if [f[0].strip() for f in fields] != list(_KEYS) or any(len(f) != 2 for f in fields):
-            raise NasbenchError(f"malformed mlp configuration {text!r}: expected {self.string_form}")
+            raise NasbenchError(f"malformed mlp configuration {shorten(text)}: expected {self.string_form}")
         genes = []
         for (key, raw), values in zip(fields, _VALUES):
             try:
@@ -76,8 +77,8 @@ class MlpSpace(Space):
             matches = [i for i, v in enumerate(values) if v == value or (isinstance(v, float) and value is not None
                                                                         and abs(v - value) < 1e-12)]
             if not matches:
-                raise NasbenchError(f"malformed mlp configuration {text!r}: {key}={raw.strip()} is not one of "
-                                    f"{', '.join(_format(v) for v in values)}")
+                raise NasbenchError(f"malformed mlp configuration {shorten(text)}: {key}={shorten(raw.strip())} is "
+                                    f"not one of {', '.join(_format(v) for v in values)}")
             genes.append(matches[0])
         return tuple(genes)
 

@@ -9,7 +9,8 @@ isomorphism classes are available through :meth:`Nb201Space.isomorphism_class` f
 
 Example:
     >>> space = Nb201Space()
-    >>> space.index(space.parse("|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"))
+    >>> cell = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"
+    >>> space.index(space.parse(cell))
     0
 """
 
@@ -22,13 +23,14 @@ from importlib import resources
 
 import numpy as np
 
-from nasbench.errors import NasbenchError
+from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces.base import Arch, Space
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 #: (target node, source node) of each edge, in gene order
 EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
-_PATTERN = re.compile(r"^\|([a-z_0-9]+)~0\|\+\|([a-z_0-9]+)~0\|([a-z_0-9]+)~1\|\+\|([a-z_0-9]+)~0\|([a-z_0-9]+)~1\|([a-z_0-9]+)~2\|$")
+_OP = r"([a-z_0-9]+)"
+_PATTERN = re.compile(rf"^\|{_OP}~0\|\+\|{_OP}~0\|{_OP}~1\|\+\|{_OP}~0\|{_OP}~1\|{_OP}~2\|$")
 
 
 class Nb201Space(Space):
@@ -39,7 +41,8 @@ class Nb201Space(Space):
     string_form = "|op~0|+|op~0|op~1|+|op~0|op~1|op~2| with op in " + ", ".join(OPS)
 
     def __init__(self) -> None:
-        order = np.load(resources.files("nasbench.spaces") / "data" / "nb201_order.npy")
+        with resources.as_file(resources.files("nasbench.spaces") / "data" / "nb201_order.npy") as path:
+            order = np.load(path)
         self._row_codes = order.astype(np.int64)
         raw = self._row_codes @ (5 ** np.arange(5, -1, -1))
         self._raw_to_row = np.empty(len(raw), dtype=np.int64)
@@ -57,7 +60,7 @@ class Nb201Space(Space):
     def parse(self, text: str) -> Arch:
         match = _PATTERN.match(text.strip())
         if match is None or any(op not in OPS for op in match.groups()):
-            raise NasbenchError(f"malformed NAS-Bench-201 cell {text!r}: expected {self.string_form}")
+            raise NasbenchError(f"malformed NAS-Bench-201 cell {shorten(text)}: expected {self.string_form}")
         return tuple(OPS.index(op) for op in match.groups())
 
     def raw_code(self, arch: Arch) -> int:

@@ -1,0 +1,152 @@
+"""README's promises run as tests.
+
+Rules, read from README.md's fenced blocks each time (the file's structure may change freely):
+
+* every ```python block runs, in the order they appear, in one shared namespace, with the repository
+  root as the working directory (a block may use names an earlier block defined);
+* in ```console blocks, each line starting with ``$ nasbench `` is a command that must exit 0; it runs as
+  ``python -m nasbench.cli ...`` in a scratch directory whose ``data/`` is the repository's. The lines
+  after a command, up to the next ``$`` line, are its expected output: each must appear among the
+  command's output lines, in order (surrounding whitespace ignored); a line ``...`` stands for any
+  output. ``$`` lines that are not ``nasbench`` commands (``pip install``...) are shown, not run.
+* ```bash blocks and bare ``` blocks are not run: they hold installs, long jobs and usage synopses
+  with placeholders (``nasbench query NAME ARCH``). Put a command in a ```console block to have it run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from conftest import REPO
+
+README = REPO / "README.md"
+_FENCE = re.compile(r"^(```+|~~~+)\s*([\w+-]*)")
+
+
+class Block(NamedTuple):
+    language: str
+    line: int  # 1-based line of the opening fence
+    text: str
+
+
+class Command(NamedTuple):
+    line: int
+    argv: list[str]
+    expected: list[str]
+
+
+def fenced_blocks(text: str) -> list[Block]:
+    """The fenced code blocks of a Markdown text, in order."""
+    blocks, lines = [], text.splitlines()
+    index = 0
+    while index < len(lines):
+        match = _FENCE.match(lines[index].lstrip())
+        if match is None:
+            index += 1
+            continue
+        fence, language, start = match.group(1), match.group(2).lower(), index
+        index += 1
+        body = []
+        while index < len(lines) and not lines[index].lstrip().startswith(fence):
+            body.append(lines[index])
+            index += 1
+        blocks.append(Block(language, start + 1, "\n".join(body) + "\n"))
+        index += 1
+    return blocks
+
+
+def console_commands(blocks: list[Block]) -> list[Command]:
+    """The ``$ nasbench ...`` lines of the console blocks with the output lines shown after each."""
+    commands: list[Command] = []
+    for block in (b for b in blocks if b.language == "console"):
+        current: Command | None = None
+        for offset, line in enumerate(block.text.splitlines(), start=1):
+            if line.startswith("$ "):
+                argv = shlex.split(line[2:])
+                current = Command(block.line + offset, argv, []) if argv[:1] == ["nasbench"] else None
+                if current is not None:
+                    commands.append(current)
+            elif current is not None and line.strip():
+                current.expected.append(line.strip())
+    return commands
+
+
+def _shown_in(expected: list[str], output: list[str]) -> bool:
+    position = 0
+    for line in expected:
+        if line == "...":
+            continue
+        while position < len(output) and output[position].strip() != line:
+            position += 1
+        if position == len(output):
+            return False
+        position += 1
+    return True
+
+
+BLOCKS = fenced_blocks(README.read_text(encoding="utf-8"))
+COMMANDS = console_commands(BLOCKS)
+
+
+def test_readme_python_blocks_run_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    python = [b for b in BLOCKS if b.language == "python"]
+    assert python, "README.md has no ```python block"
+    monkeypatch.chdir(REPO)
+    namespace: dict = {"__name__": "readme"}
+    for block in python:
+        exec(compile(block.text, f"README.md (block at line {block.line})", "exec"), namespace)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[f"line{c.line}" for c in COMMANDS])
+def test_readme_console_commands(command: Command, tmp_path: Path) -> None:
+    (tmp_path / "data").symlink_to(REPO / "data")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    done = subprocess.run([sys.executable, "-m", "nasbench.cli", *command.argv[1:]], capture_output=True, text=True,
+                          cwd=tmp_path, env=env, timeout=300)
+    assert done.returncode == 0, f"README line {command.line}: {shlex.join(command.argv)}\n{done.stderr}"
+    assert _shown_in(command.expected, done.stdout.splitlines()), \
+        f"README line {command.line}: output differs from what README shows\n{done.stdout}"
+
+
+SAMPLE = """
+Intro.
+
+```python
+x = 1
+```
+
+```console
+$ pip install -e .
+$ nasbench list
+nbgraph-cora
+...
+$ nasbench query nbgraph-cora 3 --metric latency
+```
+
+```
+nasbench query NAME ARCH
+```
+
+~~~bash
+nasbench compare
+~~~
+"""
+
+
+def test_the_rules_select_python_and_console_commands_only() -> None:
+    blocks = fenced_blocks(SAMPLE)
+    assert [(b.language, b.line) for b in blocks] == [("python", 4), ("console", 8), ("", 16), ("bash", 20)]
+    commands = console_commands(blocks)
+    assert [(c.line, c.argv, c.expected) for c in commands] == [
+        (10, ["nasbench", "list"], ["nbgraph-cora", "..."]),
+        (13, ["nasbench", "query", "nbgraph-cora", "3", "--metric", "latency"], []),
+    ]
+    assert _shown_in(["b", "...", "d"], ["a", " b", "c", "d "]) and not _shown_in(["d", "b"], ["b", "d"])
