@@ -79,7 +79,8 @@ def path_of(table: str) -> Path:
 
 def dump(traces: dict[str, list[list[int]]]) -> str:
     """One line per run, so that a diff names the runs that changed."""
-    lines = [f"  {json.dumps(key)}: {json.dumps(value, separators=(',', ':'))}" for key, value in sorted(traces.items())]
+    lines = [f"  {json.dumps(key)}: {json.dumps(value, separators=(',', ':'))}"
+             for key, value in sorted(traces.items())]
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
