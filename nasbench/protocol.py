@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
@@ -99,10 +100,15 @@ class StrategyProtocol(Protocol):
 
 
 @cache
+def _plugins() -> tuple[Callable[[], Mapping[str, type]], ...]:
+    """The loaded ``nasbench.strategies`` entry points (scanning and importing them is the slow part)."""
+    return tuple(point.load() for point in entry_points(group="nasbench.strategies"))
+
+
 def _registry() -> dict[str, type]:
     registry: dict[str, type] = {}
-    for point in entry_points(group="nasbench.strategies"):
-        for name, cls in point.load()().items():
+    for plugin in _plugins():
+        for name, cls in plugin().items():
             if name in registry and registry[name] is not cls:
                 raise NasbenchError(f"two strategy plugins register the name {name!r}")
             registry[name] = cls
@@ -113,12 +119,14 @@ def strategy_registry(*, refresh: bool = False) -> dict[str, type]:
     """Registered strategies by name, gathered from the ``nasbench.strategies`` entry points.
 
     Each entry point names a callable returning ``{name: class}``; the built-in one is
-    ``strategies:registry``. External optimisers plug in the same way. The entry points are read
-    once per process; ``refresh=True`` reads them again (after registering a strategy at run time).
+    ``strategies:registry``. External optimisers plug in the same way. The entry points are found
+    and imported once per process (each call asks them for their strategies again, so a strategy
+    registered at run time is seen); ``refresh=True`` looks for entry points again (after
+    installing a plugin).
     """
     if refresh:
-        _registry.cache_clear()
-    return dict(_registry())
+        _plugins.cache_clear()
+    return _registry()
 
 
 @cache

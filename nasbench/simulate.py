@@ -21,8 +21,8 @@ A strategy sees only a :class:`Result`. Test metrics are read only here, to reco
 the validation-chosen incumbent (the best score at the highest fidelity seen) in the trace.
 
 Example:
-    >>> import nasbench
-    >>> trace = nasbench.simulate.run("rs", "nbgraph-cora", seed=0, max_evals=20, objectives=("latency",))
+    >>> from nasbench.simulate import run
+    >>> trace = run("rs", "nbgraph-cora", seed=0, max_evals=20, objectives=("latency",))
     >>> len(trace.to_frame()), "latency" in trace.to_frame()
     (20, True)
 """
