@@ -101,7 +101,11 @@ class Strategy(ABC):
             names = option_names(type(self))
             if names is None:
                 raise NasbenchError(f"strategy {self.name!r} takes **options; its constructor must name them")
-            options = self._options = {name: getattr(self, name) for name in names}
+            unstored = [name for name in names if name not in vars(self)]
+            if unstored:
+                raise NasbenchError(f"strategy {self.name!r} must keep each constructor option as an attribute of "
+                                    f"its name; missing: {', '.join(unstored)}")
+            options = self._options = {name: vars(self)[name] for name in names}
         return dict(options)
 
 

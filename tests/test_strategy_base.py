@@ -62,3 +62,14 @@ def test_every_module_in_strategies_is_discovered_and_registers() -> None:
     assert list(strategies.MODULES) == files
     registering = {cls.__module__.rpartition(".")[2] for cls in REGISTRY.values()}
     assert set(files) <= registering, f"modules that register no strategy: {set(files) - registering}"
+
+
+def test_an_option_kept_under_another_name_is_a_clear_error() -> None:
+    from nasbench.errors import NasbenchError
+
+    class Renamed(RandomSearch):
+        def __init__(self, *, size: int = 4) -> None:
+            self._size = size
+
+    with pytest.raises(NasbenchError, match="missing: size"):
+        run(Renamed(), "nbgraph-cora", seed=0, max_evals=2)
