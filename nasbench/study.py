@@ -9,7 +9,7 @@ The study file is JSON Lines, append-only, written only by the coordinating proc
 
 * line 1: ``nasbench-study 1 {header JSON}`` (package version, budget, simulated workers);
 * then one line per finished run: ``{sha256 of the JSON} {record JSON}``; the record holds the run's
-  spec, its :class:`~nasbench.simulate.TraceMeta` (strategy, options, seed, benchmark checksum,
+  spec, its :class:`~nasbench.trace.TraceMeta` (strategy, options, seed, benchmark checksum,
   package version), every trace column, the visited architectures and the incumbent's validation
   regret.
 
