@@ -19,8 +19,12 @@ import json
 import sys
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from nasbench.benchmark import Benchmark
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 TABLES = ("nbgraph-cora", "mlp-mnist1d")
@@ -49,7 +53,7 @@ def runs_for(table: str) -> list[tuple[str, str, dict]]:
 
 
 @cache
-def _benchmark(table: str):  # noqa: ANN202  (nasbench is imported on use)
+def _benchmark(table: str) -> Benchmark:
     import nasbench
 
     return nasbench.load(table)
