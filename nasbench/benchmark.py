@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 from nasbench.errors import MissingEntryError, NasbenchError, shorten
 from nasbench.spaces import Space, space_for_table
 from nasbench.table import MetricInfo, Split, Table
+from nasbench.trace import regret
 
 # an installed wheel carries the tables as nasbench/data; a source checkout keeps them in its top-level data/
 _PACKAGE_DATA = Path(__file__).resolve().parent / "data"
@@ -107,12 +108,14 @@ class Benchmark:
         self.space = space
         self.on_miss = on_miss
         self._miss_handler: Callable[..., None] | None = None
+        self.revision = 0
         self._use(table)
 
     def _use(self, table: Table) -> None:
         """Take ``table``'s headers and drop every cache derived from the previous table."""
         space = self.space
         self.table = table
+        self.revision += 1
         self.name: str = table.name
         self.n_archs: int = table.n_archs
         self.metrics: Mapping[str, MetricInfo] = table.metrics
@@ -258,7 +261,7 @@ class Benchmark:
     def regret(self, value: float, metric: str) -> float:
         """Distance of ``value`` from the optimum of ``metric`` (non-negative)."""
         _, best = self.optimum(metric)
-        return best - value if self.metric_info(metric).higher_is_better else value - best
+        return regret(value, best, self.metric_info(metric).higher_is_better)
 
     def _missing(self, row: int, metric: str, fidelity: float | None, seed: int | None) -> float:
         where = (f"{self.space.encode(self.space.arch_of_row(row))} (row {row}), metric {metric}, "
@@ -270,9 +273,44 @@ class Benchmark:
             raise MissingEntryError(f"benchmark {self.name} lacks {where} and has no live trainer")
         raise MissingEntryError(f"benchmark {self.name} lacks {where}")
 
-    def _reload_table(self) -> None:
-        """Re-open the table file after a live-training append, keeping the space and the miss handler."""
-        self._use(Table.open(self.table.path, verify="lazy"))
+    # --- live tables -------------------------------------------------------------------------
+    def set_miss_handler(self, handler: Callable[[Benchmark, int, float | None, int | None], None] | None) -> None:
+        """Call ``handler(benchmark, row, fidelity, seed)`` for an entry the table lacks (with
+        ``on_miss="train"``); the handler stores the entry and calls :meth:`refresh`, then the query
+        reads the stored value. ``nasbench.train.live`` installs its trainer this way."""
+        self._miss_handler = handler
+
+    def refresh(self, table: Table | None = None) -> None:
+        """Take a newer version of this benchmark's table (default: re-open its file), e.g. after
+        entries were appended to it. The space and the miss handler stay; every array read before
+        belongs to the old version, and :attr:`revision` counts the versions taken."""
+        self._use(table if table is not None else Table.open(self.table.path, verify="lazy"))
+
+    # --- arrays for the run loop -------------------------------------------------------------
+    def metric_values(self, metric: str) -> np.ndarray:
+        """Every value of ``metric``, shape ``(n_archs, n_seeds, n_fidelities)`` (NaN where missing),
+        read-only. It belongs to the table version of :attr:`revision`: read it again after a refresh."""
+        self.metric_info(metric)
+        values = self.table.metric(metric)
+        if values.flags.writeable:
+            values = values.view()
+            values.flags.writeable = False
+        return values
+
+    @property
+    def archs(self) -> np.ndarray:
+        """The canonical string of every row."""
+        return self.table.archs
+
+    @property
+    def cost_metric(self) -> str:
+        """The metric holding each entry's training cost to its fidelity (``""`` where none is tabulated)."""
+        return self.table.cost_metric
+
+    @property
+    def eval_cost_metric(self) -> str:
+        """The metric holding the cost of one validation pass, charged on top of the training cost (or ``""``)."""
+        return str(self.table.extra.get("eval_cost_metric", ""))
 
     # --- export ------------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:

@@ -9,7 +9,7 @@ The study file is JSON Lines, append-only, written only by the coordinating proc
 
 * line 1: ``nasbench-study 1 {header JSON}`` (package version, budget, simulated workers);
 * then one line per finished run: ``{sha256 of the JSON} {record JSON}``; the record holds the run's
-  spec, its :class:`~nasbench.simulate.TraceMeta` (strategy, options, seed, benchmark checksum,
+  spec, its :class:`~nasbench.trace.TraceMeta` (strategy, options, seed, benchmark checksum,
   package version), every trace column, the visited architectures and the incumbent's validation
   regret.
 
@@ -43,7 +43,9 @@ import numpy as np
 
 from nasbench.benchmark import Benchmark, list_benchmarks, load
 from nasbench.errors import NasbenchError
-from nasbench.simulate import Trace, TraceMeta, run, strategy_registry
+from nasbench.protocol import strategy_registry
+from nasbench.simulate import run
+from nasbench.trace import Trace, regret
 
 STUDY_MAGIC = "nasbench-study"
 STUDY_FORMAT = 1
@@ -198,7 +200,7 @@ def validation_regret(trace: Trace, benchmark: Benchmark) -> np.ndarray:
     values = benchmark.final(search)
     _, best = benchmark.optimum(search)
     incumbent = values[np.asarray(trace.columns["incumbent_row"], dtype=np.int64)]
-    return best - incumbent if benchmark.metric_info(search).higher_is_better else incumbent - best
+    return regret(incumbent, best, benchmark.metric_info(search).higher_is_better)
 
 
 def execute(spec: RunSpec) -> dict[str, Any]:
@@ -211,26 +213,13 @@ def execute(spec: RunSpec) -> dict[str, Any]:
 
 def record_of(spec: RunSpec, trace: Trace, valid_regret: np.ndarray) -> dict[str, Any]:
     """The study record of a finished run: spec, trace metadata and columns, visited architectures."""
-    rows = np.unique(trace.columns["row"])
-    return {
-        "spec": asdict(spec),
-        "meta": asdict(trace.meta),
-        "columns": {name: column.tolist() for name, column in trace.columns.items()},
-        "archs": {str(row): str(trace.archs[row]) for row in rows.tolist()},
-        "valid_regret": np.asarray(valid_regret, dtype=np.float64).tolist(),
-    }
+    return {"spec": asdict(spec), **trace.to_record(),
+            "valid_regret": np.asarray(valid_regret, dtype=np.float64).tolist()}
 
 
 def _record_to_run(record: dict[str, Any]) -> StudyRun:
     spec = RunSpec(**record["spec"])
-    meta = TraceMeta(**record["meta"])
-    dtypes = {"worker": np.int64, "row": np.int64, "seed": np.int64, "live": bool, "incumbent_row": np.int64}
-    columns = {name: np.asarray(values, dtype=dtypes.get(name, np.float64)) for name, values in record["columns"].items()}
-    rows = [int(row) for row in record["archs"]]
-    archs = np.empty(max(rows) + 1 if rows else 0, dtype=object)
-    for row, arch in record["archs"].items():
-        archs[int(row)] = arch
-    return StudyRun(spec, Trace(meta, columns, archs), np.asarray(record["valid_regret"], dtype=np.float64))
+    return StudyRun(spec, Trace.from_record(record), np.asarray(record["valid_regret"], dtype=np.float64))
 
 
 # --- the study file -------------------------------------------------------------------------------

@@ -252,16 +252,12 @@ def test_run_returns_a_trace_or_raises_nasbench_error(scratch: Path, strategy: A
         assert isinstance(trace, nasbench.Trace) and len(trace.to_frame()) >= 1
 
 
-@pytest.mark.xfail(strict=True, reason="simulate.run calls reset() on a strategy that is neither a name nor "
-                                       "a strategy instance (AttributeError)")
 @pytest.mark.parametrize("strategy", [False, 3, None, b"rs"])
 def test_run_refuses_a_strategy_that_is_neither_a_name_nor_an_instance(strategy: Any) -> None:
     with pytest.raises(nasbench.NasbenchError):
         nasbench.run(strategy, "nbgraph-cora", seed=0, max_evals=1)
 
 
-@pytest.mark.xfail(strict=True, reason="simulate.py's budget checks quote max_evals, max_time, workers and seed in "
-                                       "full (repr); they should quote them through nasbench.errors.shorten")
 @pytest.mark.parametrize("argument", ["max_evals", "max_time", "workers", "seed"])
 def test_run_messages_quote_at_most_80_characters_of_the_input(argument: str) -> None:
     arguments: dict[str, Any] = {"seed": 0, "max_evals": 3, argument: "x" * 100_000}

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REPO
 
 import nasbench
 import nasbench.importers
-from conftest import REPO
 from nasbench.cli import main
 from nasbench.importers import registry
 from nasbench.importers.registry import Importer, ImportOptions, importer_registry, register_importer

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-
 from conftest import REPO
 
 README = REPO / "README.md"

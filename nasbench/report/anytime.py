@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from nasbench.errors import NasbenchError
-from nasbench.simulate import Trace
+from nasbench.trace import Trace
 
 AXES = {"time": "simulated time", "evaluations": "evaluations"}
 STATISTICS = {"median": "median with quartiles", "mean": "mean ± standard error"}

@@ -26,7 +26,8 @@ import pandas as pd
 from scipy.stats import mannwhitneyu
 
 from nasbench.benchmark import Benchmark, load
-from nasbench.simulate import Trace, run
+from nasbench.simulate import run
+from nasbench.trace import Trace, regret
 
 
 def final_regrets(trace: Trace, benchmark: Benchmark) -> tuple[float, float]:
@@ -34,9 +35,8 @@ def final_regrets(trace: Trace, benchmark: Benchmark) -> tuple[float, float]:
     frame = trace.to_frame()
     row = int(frame["incumbent_row"].iloc[-1])
     search = trace.meta.search_metric
-    sign = 1.0 if benchmark.metric_info(search).higher_is_better else -1.0
     best = benchmark.optimum(search)[1]
-    valid_regret = sign * (best - float(benchmark.final(search)[row]))
+    valid_regret = regret(float(benchmark.final(search)[row]), best, benchmark.metric_info(search).higher_is_better)
     return valid_regret, float(frame["regret"].iloc[-1])
 
 
