@@ -45,7 +45,8 @@ class Nb201UniqueSpace(Nb201Space):
         nats = Nb201Space()
         self._class_of_raw = raw_to_class_row(nats) if raw_to_row is None else np.asarray(raw_to_row, dtype=np.int64)
         if self._class_of_raw.shape != (self.n_raw,):
-            raise NasbenchError(f"an nb201-unique raw-to-row map needs {self.n_raw} entries, not {self._class_of_raw.shape}")
+            raise NasbenchError(f"an nb201-unique raw-to-row map needs {self.n_raw} entries, "
+                                f"not {self._class_of_raw.shape}")
         n_rows = int(self._class_of_raw.max()) + 1
         representative = np.full(n_rows, -1, dtype=np.int64)
         for nats_row in range(nats.size - 1, -1, -1):  # backwards, so the first NATS row wins
@@ -69,3 +70,10 @@ class Nb201UniqueSpace(Nb201Space):
     def raw_to_row(self) -> np.ndarray:
         """The map from raw code to row (stored in tables as ``extra/raw_to_row``)."""
         return self._class_of_raw
+
+    def row_codes(self) -> np.ndarray:
+        """Each row's NATS-tss row (the class member that stands for it)."""
+        return self.nats_rows.astype(np.int64)
+
+    def stored_arrays(self) -> dict[str, np.ndarray]:
+        return {"raw_to_row": self.raw_to_row}
