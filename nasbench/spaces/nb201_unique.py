@@ -10,7 +10,7 @@ Example:
     >>> space.size
     5425
     >>> a = space.parse("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|")
-    >>> b = space.parse("|avg_pool_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|")
+    >>> b = space.parse("|avg_pool_3x3~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|")
     >>> space.index(a) == space.index(b)  # both cut the output off: one class
     True
 """
