@@ -116,7 +116,7 @@ def plain_train(arch: tuple[int, ...], seed: int, schedule: Schedule = SCHEDULE)
 @pytest.fixture(scope="module")
 def pool():
     context = multiprocessing.get_context("spawn")
-    with context.Pool(2, initializer=_worker_init, initargs=(1,)) as workers:
+    with context.Pool(2, initializer=_worker_init, initargs=("avx2", 1)) as workers:
         tiny = Schedule(epochs=1, train_examples=50, channels=2)
         workers.map(_train_one, [("nb201", 0, 0, tiny, "cpu")] * 2)  # start-up (imports, data) is not timed
         yield workers

@@ -76,3 +76,10 @@ class Nb201UniqueSpace(Nb201Space):
     def raw_to_row(self) -> np.ndarray:
         """The map from raw code to row (stored in tables as ``extra/raw_to_row``)."""
         return self._class_of_raw
+
+    def row_codes(self) -> np.ndarray:
+        """Each row's NATS-tss row (the class member that stands for it)."""
+        return self.nats_rows.astype(np.int64)
+
+    def stored_arrays(self) -> dict[str, np.ndarray]:
+        return {"raw_to_row": self.raw_to_row}

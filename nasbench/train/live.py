@@ -2,9 +2,9 @@
 
 ``nasbench.load(name, on_miss="train")`` calls :func:`attach`, which gives the benchmark a miss
 handler for tables nasbench built itself (they record their schedule). On a miss the handler trains
-the (architecture, seed) under the table's own schedule (``seed=None``: the table's first seed), on
-CUDA where present, appends it through the same locked append the builder uses, marks it live in
-the table's ``extra/live`` array, and hands the benchmark the new version of its table
+the (architecture, seed) under the table's own schedule and numerics (``seed=None``: the table's
+first seed; on the device the table records), appends it through the same locked append the builder
+uses, marks it live in the table's ``extra/live`` array, and hands the benchmark the new version of its table
 (:meth:`~nasbench.benchmark.Benchmark.refresh`); the query then reads the stored value.
 
 Example:
@@ -21,7 +21,7 @@ import numpy as np
 
 from nasbench.errors import MissingEntryError, NasbenchError
 from nasbench.table import Table
-from nasbench.train import store
+from nasbench.train import numerics, store
 
 if TYPE_CHECKING:
     from nasbench.benchmark import Benchmark
@@ -55,7 +55,7 @@ def train_missing(benchmark: Benchmark, row: int, fidelity: float | None, seed: 
         import torch
     except ModuleNotFoundError:
         raise NasbenchError(f"benchmark {table.name} lacks {arch_text} (row {row}) with seed {seed}, and training "
-                            f"it live needs PyTorch, which is not installed (pip install -e \".[train]\")") from None
+                            f"it live needs PyTorch, which is not installed ({numerics.INSTALL_HINT})") from None
 
     from nasbench.train.data import load_dataset
     from nasbench.train.trainer import train
@@ -65,7 +65,10 @@ def train_missing(benchmark: Benchmark, row: int, fidelity: float | None, seed: 
         raise NasbenchError(f"table {table.name} was trained on a different {table.extra.get('dataset')} split "
                             f"(hash {table.extra.get('split_hash')}, here {data.split_hash}); "
                             f"it cannot be extended here")
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    # train where the table's own entries were trained, so that a live entry is comparable with them
+    recorded = store.numerics_of(table)
+    device = recorded.device if recorded is not None else ("cuda" if torch.cuda.is_available() else "cpu")
+    store.check_numerics(table, schedule, device)
     result = train(benchmark.space, benchmark.space.arch_of_row(row), seed=seed, schedule=schedule, data=data,
                    device=device)
     store.append(table.path, benchmark.space, [store.Entry(row, seed, result)], live=True)
