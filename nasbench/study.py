@@ -29,49 +29,30 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
-import signal
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nasbench.benchmark import Benchmark, list_benchmarks, load
+from nasbench.benchmark import Benchmark, load
 from nasbench.errors import NasbenchError
-from nasbench.simulate import Trace, TraceMeta, run, strategy_registry
+from nasbench.executors import EXECUTORS, _run_local, _run_ray
+from nasbench.planning import (  # noqa: F401  (the study's public names, importable from here)
+    DEFAULT_BENCHMARKS,
+    DEFAULT_EVALS,
+    DEFAULT_SEEDS,
+    RunSpec,
+    default_benchmarks,
+    fits,
+    plan,
+)
+from nasbench.simulate import Trace, TraceMeta, run
 
 STUDY_MAGIC = "nasbench-study"
 STUDY_FORMAT = 1
-#: the default study (every fitting strategy x 20 seeds x 50 evaluations on two NAS-Bench-Graph tables)
-#: is sized to finish in under a minute on 2 cores; gp-bo dominates it (reports/README.md)
-DEFAULT_BENCHMARKS = ("nbgraph-cora", "nbgraph-citeseer")
-DEFAULT_SEEDS = 20
-DEFAULT_EVALS = 50
-EXECUTORS = ("local", "ray")
-_BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One cell of the grid: what to run, with which budget, on which table (by checksum)."""
-
-    benchmark: str
-    strategy: str
-    seed: int
-    options: str = "{}"  # JSON of the strategy's keyword options as given (defaults omitted)
-    max_evals: int | None = None
-    max_time: float | None = None
-    workers: int = 1
-    checksum: str = ""
-
-    def key(self) -> str:
-        """Identity of the run in a study file: everything but the checksum (checked separately)."""
-        return f"{self.benchmark}|{self.strategy}|{self.options}|{self.seed}"
 
 
 @dataclass
@@ -81,100 +62,6 @@ class StudyRun:
     spec: RunSpec
     trace: Trace
     valid_regret: np.ndarray
-
-
-# --- planning ------------------------------------------------------------------------------------
-def default_benchmarks() -> list[str]:
-    """The default study's benchmarks that are installed (see :data:`DEFAULT_BENCHMARKS`)."""
-    known = set(list_benchmarks())
-    return [name for name in DEFAULT_BENCHMARKS if name in known]
-
-
-def fits(strategy_class: type, benchmark: Benchmark, *, include_live: bool = False,
-         include_multi_objective: bool = False) -> bool:
-    """Whether a strategy suits a benchmark in a single-objective regret study, by capability flags."""
-    if getattr(strategy_class, "multi_fidelity", False) and len(benchmark.fidelities) < 2:
-        return False
-    if getattr(strategy_class, "trains_live", False) and not include_live:
-        return False
-    return include_multi_objective or not getattr(strategy_class, "multi_objective", False)
-
-
-def plan(
-    benchmarks: Sequence[str] | None = None,
-    strategies: Sequence[str] | None = None,
-    *,
-    seeds: int = DEFAULT_SEEDS,
-    max_evals: int | None = None,
-    max_time: float | None = None,
-    workers: int = 1,
-    options: dict[str, dict[str, Any]] | None = None,
-    include_live: bool = False,
-) -> list[RunSpec]:
-    """The grid benchmark x strategy x seed (seeds ``0..seeds-1``), every name checked first.
-
-    ``strategies=None`` takes every registered strategy that fits each benchmark (multi-fidelity ones
-    only on tables with more than one fidelity; live-training ones only with ``include_live``;
-    multi-objective ones only when named). A named strategy that fits none of the benchmarks raises.
-
-    Example:
-        >>> len(plan(["nbgraph-cora"], ["rs"], seeds=3, max_evals=10))
-        3
-    """
-    if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
-        raise NasbenchError(f"the number of seeds must be an integer >= 1, not {seeds!r}")
-    if max_evals is None and max_time is None:
-        max_evals = DEFAULT_EVALS
-    if max_evals is not None and (not isinstance(max_evals, int) or isinstance(max_evals, bool) or max_evals < 1):
-        raise NasbenchError(f"the evaluation budget must be an integer >= 1, not {max_evals!r}")
-    if max_time is not None and (not isinstance(max_time, (int, float)) or not 0 < max_time < math.inf):
-        raise NasbenchError(f"the time budget must be a positive finite number of simulated seconds, not {max_time!r}")
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-        raise NasbenchError(f"workers must be an integer >= 1, not {workers!r}")
-    names = list(benchmarks) if benchmarks else default_benchmarks()
-    if not names:
-        raise NasbenchError("no benchmark to run: none of the default tables is installed; name some with --benchmarks")
-    unknown = sorted(set(names) - set(list_benchmarks()))
-    if unknown:
-        raise NasbenchError(f"unknown benchmark {', '.join(map(repr, unknown))}; known benchmarks: "
-                            f"{', '.join(list_benchmarks())}")
-    registry = strategy_registry()
-    if strategies:
-        missing = sorted(set(strategies) - set(registry))
-        if missing:
-            raise NasbenchError(f"unknown strategy {', '.join(map(repr, missing))}; known strategies: "
-                                f"{', '.join(sorted(registry))}")
-    options = options or {}
-    stray = sorted(set(options) - set(strategies or registry))
-    if stray:
-        raise NasbenchError(f"options given for {', '.join(map(repr, stray))}, which the study does not run")
-    for name, given in options.items():  # a bad option value fails here, before any run starts
-        try:
-            registry[name](**given)
-        except TypeError as exc:
-            raise NasbenchError(f"strategy {name!r} got an option it does not take ({exc})") from None
-
-    specs: list[RunSpec] = []
-    used: set[str] = set()
-    for bench_name in dict.fromkeys(names):
-        bench = load(bench_name)
-        chosen = list(dict.fromkeys(strategies)) if strategies else sorted(registry)
-        for strategy in chosen:
-            if not fits(registry[strategy], bench, include_live=include_live or bool(strategies),
-                        include_multi_objective=bool(strategies)):
-                continue
-            used.add(strategy)
-            option_json = json.dumps(options.get(strategy, {}), sort_keys=True)
-            specs.extend(RunSpec(bench.name, strategy, seed, option_json, max_evals, max_time, workers, bench.checksum)
-                         for seed in range(seeds))
-    if strategies:
-        unfit = [s for s in dict.fromkeys(strategies) if s not in used]
-        if unfit:
-            raise NasbenchError(f"strategy {', '.join(map(repr, unfit))} fits none of the benchmarks "
-                                f"{', '.join(names)} (a multi-fidelity strategy needs a table with several fidelities)")
-    if not specs:
-        raise NasbenchError("no registered strategy fits the chosen benchmarks")
-    return specs
 
 
 # --- running one cell (in whichever process the executor picks) ---------------------------------
@@ -365,65 +252,6 @@ def _parse_record(path: Path, number: int, line: bytes) -> dict[str, Any]:
     return record
 
 
-# --- executors -----------------------------------------------------------------------------------
-def _ignore_interrupt() -> None:
-    # the coordinating process handles Ctrl-C; pool workers finish their current run quietly
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _run_local(todo: Sequence[RunSpec], jobs: int, store: Callable[[dict[str, Any]], None]) -> None:
-    if jobs == 1:
-        for spec in todo:
-            store(execute(spec))
-        return
-    # one BLAS thread per worker process: the pool already fills the cores, and oversubscribed
-    # OpenBLAS threads made model-based strategies (gp-bo) 30x slower in CPU time here
-    saved = {name: os.environ.get(name) for name in _BLAS_THREADS}
-    for name in _BLAS_THREADS:
-        os.environ.setdefault(name, "1")
-    # spawn: workers open their own HDF5 handles instead of inheriting the parent's
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_ignore_interrupt)
-    try:
-        pending = {pool.submit(execute, spec) for spec in todo}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                store(future.result())
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def _run_ray(todo: Sequence[RunSpec], jobs: int | None, address: str | None,
-             store: Callable[[dict[str, Any]], None]) -> None:
-    try:
-        import ray
-    except ImportError:
-        raise NasbenchError("the ray executor needs Ray: pip install -e .[ray]") from None
-    started_here = not ray.is_initialized()
-    if started_here:
-        ray.init(address=address, num_cpus=None if address else jobs, include_dashboard=False,
-                 log_to_driver=False, configure_logging=False)
-    try:
-        remote = ray.remote(num_cpus=1)(execute)
-        pending = [remote.remote(spec) for spec in todo]
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            for reference in done:
-                store(ray.get(reference))
-    except KeyboardInterrupt:
-        for reference in pending:
-            ray.cancel(reference, force=True)
-        raise
-    finally:
-        if started_here:
-            ray.shutdown()
-
-
 def run_study(
     specs: Sequence[RunSpec],
     path: str | os.PathLike,
@@ -466,7 +294,7 @@ def run_study(
                 bar.update()
 
             if executor == "local":
-                _run_local(todo, min(jobs, len(todo)), store)
+                _run_local(todo, min(jobs, len(todo)), execute, store)
             else:
-                _run_ray(todo, jobs, address, store)
+                _run_ray(todo, jobs, address, execute, store)
     return study.runs(specs)
