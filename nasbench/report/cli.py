@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from nasbench.errors import NasbenchError
@@ -107,6 +109,8 @@ def handler(args: argparse.Namespace) -> int:
         runs = run_study(specs, study_path, executor=args.executor, jobs=args.jobs, address=args.address,
                          progress=not args.no_progress)
     except KeyboardInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # exiting now: a further Ctrl-C must not cut this short
         done = len(StudyFile.read(study_path).records) if study_path.exists() else 0
         print(f"interrupted: {done} finished runs are kept in {study_path}; rerun the same command to resume",
               file=sys.stderr)
