@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -155,12 +155,17 @@ class StudyFile:
 
     @classmethod
     def open_or_create(cls, path: str | os.PathLike, *, max_evals: int | None, max_time: float | None,
-                       workers: int) -> StudyFile:
-        """Open an existing study with the same budget, or start a new file."""
+                       workers: int, time_units: float | None = None) -> StudyFile:
+        """Open an existing study with the same budget, or start a new file. A budget in trainings
+        (``time_units``) is held as such, ``max_time`` (seconds, which differ per table) as None."""
         from nasbench import __version__
 
         path = Path(path)
         budget = {"max_evals": max_evals, "max_time": max_time, "workers": workers}
+        if time_units is not None:
+            budget.update(max_time=None, time_units=time_units)
+        if path.is_dir():
+            raise NasbenchError(f"study file {path} is a directory")
         if path.exists():
             study = cls.read(path)
             held = {key: study.header.get(key) for key in budget}
@@ -172,13 +177,16 @@ class StudyFile:
                     f.truncate(path.stat().st_size - study.torn)
             return study
         header = {"format": STUDY_FORMAT, "version": __version__, **budget}
-        path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".tmp")
-        with open(temporary, "w") as f:
-            f.write(f"{STUDY_MAGIC} {STUDY_FORMAT} {json.dumps(header, sort_keys=True)}\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(temporary, "w") as f:
+                f.write(f"{STUDY_MAGIC} {STUDY_FORMAT} {json.dumps(header, sort_keys=True)}\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(temporary, path)
+        except OSError as exc:
+            raise NasbenchError(f"cannot create study file {path}: {exc.strerror or exc}") from None
         return cls(path, header, {})
 
     def append(self, record: dict[str, Any]) -> None:
@@ -214,6 +222,7 @@ class StudyFile:
 def _budget_text(budget: dict[str, Any]) -> str:
     parts = [f"--evals {budget['max_evals']}" if budget.get("max_evals") is not None else "",
              f"--time {budget['max_time']}" if budget.get("max_time") is not None else "",
+             f"--time-units {budget['time_units']}" if budget.get("time_units") is not None else "",
              f"--workers {budget.get('workers')}"]
     return " ".join(p for p in parts if p)
 
@@ -254,7 +263,7 @@ def _parse_record(path: Path, number: int, line: bytes) -> dict[str, Any]:
 
 def run_study(
     specs: Sequence[RunSpec],
-    path: str | os.PathLike,
+    path: str | os.PathLike | None,
     *,
     executor: str = "local",
     jobs: int | None = None,
@@ -266,7 +275,7 @@ def run_study(
     ``executor="local"`` uses a process pool of ``jobs`` processes (default: the CPU count; 1 runs
     in this process); ``"ray"`` submits one Ray task per run to a local Ray (``jobs`` CPUs) or to the
     cluster at ``address``. Runs are appended as they finish, so an interrupt keeps them and the
-    next call resumes.
+    next call resumes. ``path=None`` keeps the runs in memory only.
     """
     if executor not in EXECUTORS:
         raise NasbenchError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
@@ -276,25 +285,37 @@ def run_study(
         raise NasbenchError("--address names a Ray cluster; it needs --executor ray")
     if not specs:
         raise NasbenchError("the study has no runs")
-    budgets = {(s.max_evals, s.max_time, s.workers) for s in specs}
+    # a budget in trainings gives each table its own seconds
+    budgets = {(s.max_evals, None if s.time_units is not None else s.max_time, s.time_units, s.workers) for s in specs}
     if len(budgets) != 1:
         raise NasbenchError("every run of a study must share one budget and one number of workers")
-    max_evals, max_time, workers = budgets.pop()
-    study = StudyFile.open_or_create(path, max_evals=max_evals, max_time=max_time, workers=workers)
+    max_evals, max_time, time_units, workers = budgets.pop()
+    if path is None:
+        memory: list[dict[str, Any]] = []
+        _execute_all(list(dict.fromkeys(specs)), len(specs), memory.append, executor, jobs, address, progress)
+        by_key = {RunSpec(**record["spec"]).key(): record for record in memory}
+        return [_record_to_run(by_key[spec.key()]) for spec in specs]
+    study = StudyFile.open_or_create(path, max_evals=max_evals, max_time=max_time, workers=workers,
+                                     time_units=time_units)
     study.check(specs)
     todo = [spec for spec in dict.fromkeys(specs) if spec.key() not in study.records]
+    _execute_all(todo, len(specs), study.append, executor, jobs, address, progress)
+    return study.runs(specs)
+
+
+def _execute_all(todo: Sequence[RunSpec], total: int, store: Callable[[dict[str, Any]], None], executor: str,
+                 jobs: int | None, address: str | None, progress: bool) -> None:
     jobs = jobs or os.cpu_count() or 1
     if todo:
         from tqdm import tqdm
 
-        with tqdm(total=len(specs), initial=len(specs) - len(todo), desc="runs", unit="run",
+        with tqdm(total=total, initial=total - len(todo), desc="runs", unit="run",
                   disable=not progress, dynamic_ncols=True) as bar:
-            def store(record: dict[str, Any]) -> None:
-                study.append(record)
+            def counted(record: dict[str, Any]) -> None:
+                store(record)
                 bar.update()
 
             if executor == "local":
-                _run_local(todo, min(jobs, len(todo)), execute, store)
+                _run_local(todo, min(jobs, len(todo)), execute, counted)
             else:
-                _run_ray(todo, jobs, address, execute, store)
-    return study.runs(specs)
+                _run_ray(todo, jobs, address, execute, counted)
