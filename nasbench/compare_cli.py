@@ -115,7 +115,7 @@ def handler(args: argparse.Namespace) -> int:
     """Plan (all names checked first), run, report; 1 on a regression, 130 when interrupted."""
     from nasbench.planning import DEFAULT_SEEDS, labels, plan, time_unit
     from nasbench.presets import DEFAULT_SECTIONS, PRESETS
-    from nasbench.study import StudyFile, run_study
+    from nasbench.study import StudyFile, check_executor, run_study
 
     if not 0 < args.alpha < 1:
         raise NasbenchError(f"--alpha must lie strictly between 0 and 1, not {args.alpha}")
@@ -139,7 +139,6 @@ def handler(args: argparse.Namespace) -> int:
                                 "and --option (or run without the preset)")
         budget_given = args.evals is not None or args.time is not None or args.time_units is not None
         out = args.out or Path(f"reports/{preset.name}")
-        _check_out(out)
         specs = plan(args.benchmarks or preset.benchmarks, entries=preset.entries,
                      seeds=preset.seeds if args.seeds is None else args.seeds,
                      max_evals=args.evals if budget_given else preset.max_evals, max_time=args.time,
@@ -147,12 +146,11 @@ def handler(args: argparse.Namespace) -> int:
                      workers=args.workers, include_live=args.include_live)
     else:
         out = args.out or Path("reports/compare")
-        _check_out(out)
         specs = plan(args.benchmarks, args.strategies, seeds=DEFAULT_SEEDS if args.seeds is None else args.seeds,
                      max_evals=args.evals, max_time=args.time, time_units=args.time_units, workers=args.workers,
                      options=_options(args.option), include_live=args.include_live)
-    if baseline is not None:
-        _check_out(out)
+    check_executor(args.executor, args.jobs, args.address)
+    _check_out(out)  # after every check, so that bad input leaves nothing on disk
     study_path = out / STUDY_NAME
     if baseline is not None and study_path.resolve() == baseline.path.resolve():
         raise NasbenchError("--out must differ from the baseline's directory, or the rerun would only reread it")

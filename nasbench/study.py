@@ -261,6 +261,16 @@ def _parse_record(path: Path, number: int, line: bytes) -> dict[str, Any]:
     return record
 
 
+def check_executor(executor: str, jobs: int | None, address: str | None) -> None:
+    """Raise a :class:`NasbenchError` for an unknown executor, a bad job count, or an address without Ray."""
+    if executor not in EXECUTORS:
+        raise NasbenchError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
+        raise NasbenchError(f"jobs must be an integer >= 1, not {jobs!r}")
+    if address is not None and executor != "ray":
+        raise NasbenchError("--address names a Ray cluster; it needs --executor ray")
+
+
 def run_study(
     specs: Sequence[RunSpec],
     path: str | os.PathLike | None,
@@ -277,12 +287,7 @@ def run_study(
     cluster at ``address``. Runs are appended as they finish, so an interrupt keeps them and the
     next call resumes. ``path=None`` keeps the runs in memory only.
     """
-    if executor not in EXECUTORS:
-        raise NasbenchError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
-    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
-        raise NasbenchError(f"jobs must be an integer >= 1, not {jobs!r}")
-    if address is not None and executor != "ray":
-        raise NasbenchError("--address names a Ray cluster; it needs --executor ray")
+    check_executor(executor, jobs, address)
     if not specs:
         raise NasbenchError("the study has no runs")
     # a budget in trainings gives each table its own seconds

@@ -85,7 +85,7 @@ def test_bad_input_fails_before_any_run(tmp_path, capsys, argv, message):
     out = tmp_path / "r"
     assert main(["compare", "--out", str(out), "--no-progress", "--seeds", "2", "--evals", "5", *argv]) == 2
     assert message in capsys.readouterr().err
-    assert not (out / "study.jsonl").exists()
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("kind", ["file", "unmakeable", "inside a file"])

@@ -15,8 +15,14 @@ Example (a new section: one function and one registration):
     ...     ax.set_xlabel("final test regret")
     ...     return Section("Final test regret, all runs", "Histogram over every run.",
     ...                    image=report.save(figure, "histogram.png"))
-    >>> "final-regret-histogram" in SECTIONS
-    True
+    >>> import nasbench.simulate as simulate
+    >>> from nasbench.report.anytime import runs_frame
+    >>> from nasbench.report.html import write_report
+    >>> traces = [simulate.run("rs", "nbgraph-cora", seed=seed, max_evals=10) for seed in range(3)]
+    >>> paths = write_report("/tmp/doc-section", runs_frame(traces), [t.meta for t in traces],
+    ...                      sections=("final", "final-regret-histogram"))
+    >>> sorted(path.name for path in paths)
+    ['histogram.png', 'index.html', 'report.md']
 """
 
 from __future__ import annotations
