@@ -7,15 +7,18 @@ Also the check that Hyperband and BOHB beat random search at equal simulated tim
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from curve_fixture import make_curve_table
 
 import nasbench
 from nasbench.errors import NasbenchError
-from nasbench.report.equal_time import equal_time_runs, log_time_mean, regret_at, time_unit
-from nasbench.report.faithfulness import final_regrets
+from nasbench.planning import time_unit
+from nasbench.report.anytime import runs_frame
+from nasbench.report.equal_time import log_time_mean, regret_at
 from nasbench.simulate import Job, Result, SearchContext, run
 from nasbench.spaces.nb201 import Nb201Space
+from nasbench.study import validation_regret
 from strategies.bohb import Bohb, CategoricalKde
 
 SPACE = Nb201Space()
@@ -143,8 +146,9 @@ def test_bohb_runs_the_hyperband_schedule(curves: nasbench.Benchmark) -> None:
 
 # --- Hyperband and BOHB beat random search at equal simulated time ---------------------------------
 def final_regret(strategy: str, bench: nasbench.Benchmark, seeds: range, budget: float, **options) -> np.ndarray:
-    return np.array([final_regrets(run(strategy, bench, seed=s, max_time=budget, **options), bench)
-                     for s in seeds])  # (seed, [validation regret, test regret])
+    traces = [run(strategy, bench, seed=s, max_time=budget, **options) for s in seeds]
+    # (seed, [validation regret, test regret]) of the final incumbent
+    return np.array([(validation_regret(t, bench)[-1], t.to_frame()["regret"].iloc[-1]) for t in traces])
 
 
 UNITS = 100  # budget in median full-schedule trainings of the table
@@ -185,8 +189,10 @@ def test_beats_random_search_over_the_anytime_curve(table: str) -> None:
     assert not bench.table.extra.get("partial", False)
     entries = (("rs", "rs", {}), ("hyperband", "hyperband", {}), ("bohb", "bohb", {}),
                ("bohb preset=nb201", "bohb", {"preset": "nb201"}))
-    runs = equal_time_runs(bench, 100, _SEEDS[table], entries)
     unit = time_unit(bench)
+    runs = pd.concat([runs_frame([run(strategy, bench, seed=s, max_time=100 * unit, **options)
+                                  for s in range(_SEEDS[table])]).assign(strategy=label)
+                      for label, strategy, options in entries], ignore_index=True)
     medians = regret_at(runs, np.array([10, 30, 100]) * unit).groupby("strategy").median()
     areas = log_time_mean(runs, 10 * unit, 100 * unit).groupby("strategy").median()
     for label, _, _ in entries[1:]:

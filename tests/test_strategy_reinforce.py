@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers_faithfulness import late_mean_validation, p_value_against
 
 from nasbench.benchmark import load
 from nasbench.errors import NasbenchError
-from nasbench.report.faithfulness import late_mean_validation, p_value_against
 from nasbench.simulate import Result, SearchContext
 from nasbench.spaces import get_space
 from strategies.reinforce import Reinforce
