@@ -138,7 +138,17 @@ def test_readme_blocks_run_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert COMMANDS, "README.md has no ```console command"
     (tmp_path / "data").symlink_to(REPO / "data")
     monkeypatch.chdir(tmp_path)
-    run_blocks(BLOCKS, tmp_path)
+    from nasbench.report.sections import SECTIONS
+    from strategies.base import REGISTRY
+
+    # the "Extending" examples register a strategy and a report section: later tests must not see them
+    before = {id(registry): set(registry) for registry in (REGISTRY, SECTIONS)}
+    try:
+        run_blocks(BLOCKS, tmp_path)
+    finally:
+        for registry in (REGISTRY, SECTIONS):
+            for name in set(registry) - before[id(registry)]:
+                del registry[name]
 
 
 SAMPLE = """
