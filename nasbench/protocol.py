@@ -170,7 +170,8 @@ def make_strategy(name: str, **options: Any) -> StrategyProtocol:
     unknown = [key for key in options if known is not None and key not in known]
     if unknown:
         listed = ", ".join(known) if known else "none"
-        raise NasbenchError(f"strategy {name!r} has no option {', '.join(map(shorten, unknown))}; its options: {listed}")
+        raise NasbenchError(f"strategy {name!r} has no option {', '.join(map(shorten, unknown))}; "
+                            f"its options: {listed}")
     signature = _signature(cls)
     if signature is not None:
         try:

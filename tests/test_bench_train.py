@@ -83,7 +83,8 @@ def plain_train(arch: tuple[int, ...], seed: int, schedule: Schedule = SCHEDULE)
     model = plain_network(arch, schedule.channels)
     models.initialise(model, generator)
     optimiser = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True)
-    train = DataLoader(TensorDataset(torch.from_numpy(data.x_train[:n_train]), torch.from_numpy(data.y_train[:n_train])),
+    examples = TensorDataset(torch.from_numpy(data.x_train[:n_train]), torch.from_numpy(data.y_train[:n_train]))
+    train = DataLoader(examples,
                        batch_size=schedule.batch_size, shuffle=True, generator=generator)
     valid = DataLoader(TensorDataset(torch.from_numpy(data.x_valid), torch.from_numpy(data.y_valid)),
                        batch_size=schedule.batch_size)

@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nasbench
-from conftest import REPO
 from nasbench.cli import main
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
