@@ -21,9 +21,10 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-from nasbench.errors import MissingEntryError, NasbenchError
+from nasbench.errors import MissingEntryError, NasbenchError, shorten
 from nasbench.spaces import Space, space_for_table
 from nasbench.table import MetricInfo, Split, Table
+from nasbench.trace import regret
 
 # an installed wheel carries the tables as nasbench/data; a source checkout keeps them in its top-level data/
 _PACKAGE_DATA = Path(__file__).resolve().parent / "data"
@@ -53,16 +54,29 @@ def list_benchmarks() -> list[str]:
 
 def resolve(name_or_path: str | os.PathLike) -> Path:
     """The file a benchmark name or path refers to; an unknown name raises listing the known ones."""
-    text = str(name_or_path)
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise NasbenchError(f"a benchmark is a name (see list_benchmarks) or a table path, not {shorten(name_or_path)}")
+    text = os.fspath(name_or_path)
+    if not isinstance(text, str):
+        text = os.fsdecode(text)
     path = Path(text)
-    if path.suffix in (".h5", ".hdf5") or os.sep in text or path.is_file():
-        if not path.is_file():
-            raise NasbenchError(f"no table file at {path}")
+    if path.suffix in (".h5", ".hdf5") or os.sep in text or _is_file(path):
+        if not _is_file(path):
+            raise NasbenchError(f"no table file at {shorten(text)}")
         return path
     tables = _named_tables()
     if text not in tables:
-        raise NasbenchError(f"unknown benchmark {text!r}; known benchmarks: {', '.join(sorted(tables)) or 'none'}")
+        raise NasbenchError(f"unknown benchmark {shorten(text)}; "
+                            f"known benchmarks: {', '.join(sorted(tables)) or 'none'}")
     return tables[text]
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False also for a name the OS refuses (too long, a NUL byte, ...)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def load(name_or_path: str | os.PathLike, *, on_miss: str = "error", verify: str = "auto") -> Benchmark:
@@ -72,7 +86,7 @@ def load(name_or_path: str | os.PathLike, *, on_miss: str = "error", verify: str
     ``on_miss="train"`` trains it live where the table names a trainer, stores it and returns it.
     """
     if on_miss not in ON_MISS:
-        raise NasbenchError(f"on_miss must be one of {', '.join(ON_MISS)}, not {on_miss!r}")
+        raise NasbenchError(f"on_miss must be one of {', '.join(ON_MISS)}, not {shorten(on_miss)}")
     table = Table.open(resolve(name_or_path), verify=verify)
     benchmark = Benchmark(table, space_for_table(table), on_miss=on_miss)
     if on_miss == "train":
@@ -94,12 +108,14 @@ class Benchmark:
         self.space = space
         self.on_miss = on_miss
         self._miss_handler: Callable[..., None] | None = None
+        self.revision = 0
         self._use(table)
 
     def _use(self, table: Table) -> None:
         """Take ``table``'s headers and drop every cache derived from the previous table."""
         space = self.space
         self.table = table
+        self.revision += 1
         self.name: str = table.name
         self.n_archs: int = table.n_archs
         self.metrics: Mapping[str, MetricInfo] = table.metrics
@@ -115,7 +131,8 @@ class Benchmark:
         self._final_list: dict[str, list[float]] = {}
         self._row_of_string: dict[str, int] | None = None
         if space.size != self.n_archs:  # a table of some architectures uses a subset space (spaces/subset.py)
-            raise NasbenchError(f"table {self.name} has {self.n_archs} rows but its space {space.name} has {space.size}")
+            raise NasbenchError(f"table {self.name} has {self.n_archs} rows "
+                                f"but its space {space.name} has {space.size}")
 
     def _first(self, split: Split) -> str:
         return next((m for m, info in self.metrics.items() if info.split == split), "")
@@ -125,7 +142,7 @@ class Benchmark:
         """Row of an architecture given as gene tuple, string or row number."""
         if isinstance(arch, (int, np.integer)) and not isinstance(arch, bool):
             if not 0 <= arch < self.n_archs:
-                raise NasbenchError(f"row {arch} is outside benchmark {self.name} (0..{self.n_archs - 1})")
+                raise NasbenchError(f"row {shorten(arch)} is outside benchmark {self.name} (0..{self.n_archs - 1})")
             return int(arch)
         if isinstance(arch, str):
             if self._row_of_string is None:  # canonical strings answer without parsing
@@ -134,34 +151,40 @@ class Benchmark:
             return row if row is not None else self.space.index(self.space.parse(arch))
         if isinstance(arch, (tuple, list)):
             return self.space.index(self.space.check(arch))
-        raise NasbenchError(f"cannot read {arch!r} as an architecture: give a row number, a string "
+        raise NasbenchError(f"cannot read {shorten(arch)} as an architecture: give a row number, a string "
                             f"({self.space.string_form}) or a gene tuple")
 
     def metric_info(self, metric: str) -> MetricInfo:
-        info = self.metrics.get(metric)
+        info = self.metrics.get(metric) if isinstance(metric, str) else None
         if info is None:
-            raise NasbenchError(f"benchmark {self.name} has no metric {metric!r}; known metrics: {', '.join(self.metrics)}")
+            raise NasbenchError(f"benchmark {self.name} has no metric {shorten(metric)}; "
+                                f"known metrics: {', '.join(self.metrics)}")
         return info
 
     def fidelity_index(self, fidelity: float | None) -> int:
+        """Column of ``fidelity`` (None = the final one); anything not a tabulated number raises."""
         if fidelity is None:
             return len(self.fidelities) - 1
-        index = self._fidelity_index.get(float(fidelity))
+        number = _as_float(fidelity)
+        index = self._fidelity_index.get(number) if number is not None else None
         if index is None:
-            raise NasbenchError(f"benchmark {self.name} has no fidelity {fidelity!r} {self.fidelity_unit}; "
-                                f"known fidelities: {_short(self.fidelities)}")
+            raise NasbenchError(f"benchmark {self.name} has no fidelity {shorten(fidelity)}; fidelity is None "
+                                f"(the final one) or one of {_short(self.fidelities)} ({self.fidelity_unit})")
         return index
 
     def seed_index(self, seed: int) -> int:
-        index = self._seed_index.get(int(seed)) if float(seed).is_integer() else None
+        """Column of table seed ``seed``; anything not a tabulated integer raises."""
+        number = _as_float(seed)
+        index = self._seed_index.get(int(number)) if number is not None and number.is_integer() else None
         if index is None:
-            raise NasbenchError(f"benchmark {self.name} has no seed {seed!r}; known seeds: {_short(self.seeds)}")
+            raise NasbenchError(f"benchmark {self.name} has no seed {shorten(seed)}; "
+                                f"seed is None (the mean over seeds) or one of {_short(self.seeds)}")
         return index
 
     # --- queries -----------------------------------------------------------------------------
     def final(self, metric: str) -> np.ndarray:
         """Seed-mean of ``metric`` at the final fidelity for every row (NaN where no seed has it)."""
-        vector = self._final.get(metric)
+        vector = self._final.get(metric) if isinstance(metric, str) else None
         if vector is None:
             self.metric_info(metric)
             values = self.table.metric(metric)[:, :, -1]
@@ -176,9 +199,13 @@ class Benchmark:
         """One value: ``metric`` of ``arch`` at ``fidelity`` (None = final) for ``seed`` (None = mean)."""
         if fidelity is None and seed is None:
             # hot path: final seed-mean values kept as a Python list (no numpy scalar boxing)
-            values = self._final_list.get(metric)
-            if values is None:
-                values = self._final_list[metric] = self.final(metric).tolist()
+            try:
+                final = self._final_list.get(metric)
+            except TypeError:  # an unhashable metric name
+                final = None
+            if final is None:
+                final = self._final_list[metric] = self.final(metric).tolist()
+            row: int | None
             if type(arch) is int and 0 <= arch < self.n_archs:
                 row = arch
             else:
@@ -186,27 +213,34 @@ class Benchmark:
                 row = strings.get(arch) if strings is not None and type(arch) is str else None
                 if row is None:
                     row = self.row(arch)
-            value = values[row]
+            value = final[row]
             if value == value:
                 return value
             return self._missing(row, metric, fidelity, seed)
         row = arch if type(arch) is int and 0 <= arch < self.n_archs else self.row(arch)
-        values = self.table.metric(metric)[row, :, self.fidelity_index(fidelity)]
+        self.metric_info(metric)
+        seeds = self.table.metric(metric)[row, :, self.fidelity_index(fidelity)]
         if seed is None:
-            present = values[~np.isnan(values)]
-            value = present.mean() if present.size else math.nan
+            present = seeds[~np.isnan(seeds)]
+            value = float(present.mean()) if present.size else math.nan
         else:
-            value = values[self.seed_index(seed)]
+            value = float(seeds[self.seed_index(seed)])
         if value != value:
             return self._missing(row, metric, fidelity, seed)
-        return float(value)
+        return value
 
     def query_many(self, rows: Sequence[int] | np.ndarray, metric: str, *, fidelity: float | None = None,
                    seed: int | None = None) -> np.ndarray:
         """Vectorised :meth:`query` over row numbers; missing entries come back as NaN."""
-        rows = np.asarray(rows)
-        if rows.size and (rows.dtype.kind not in "iu" or rows.min() < 0 or rows.max() >= self.n_archs):
+        try:
+            rows = np.asarray(rows)
+        except (TypeError, ValueError):  # ragged nesting
+            rows = np.asarray(None)
+        if rows.size == 0:
+            rows = rows.astype(np.intp)  # an empty selection answers an empty float array
+        elif rows.dtype.kind not in "iu" or rows.min() < 0 or rows.max() >= self.n_archs:
             raise NasbenchError(f"rows must be integers in 0..{self.n_archs - 1}")
+        self.metric_info(metric)
         if fidelity is None and seed is None:
             vector = self._final.get(metric)
             return (vector if vector is not None else self.final(metric))[rows]
@@ -227,7 +261,7 @@ class Benchmark:
     def regret(self, value: float, metric: str) -> float:
         """Distance of ``value`` from the optimum of ``metric`` (non-negative)."""
         _, best = self.optimum(metric)
-        return best - value if self.metric_info(metric).higher_is_better else value - best
+        return regret(value, best, self.metric_info(metric).higher_is_better)
 
     def _missing(self, row: int, metric: str, fidelity: float | None, seed: int | None) -> float:
         where = (f"{self.space.encode(self.space.arch_of_row(row))} (row {row}), metric {metric}, "
@@ -239,9 +273,44 @@ class Benchmark:
             raise MissingEntryError(f"benchmark {self.name} lacks {where} and has no live trainer")
         raise MissingEntryError(f"benchmark {self.name} lacks {where}")
 
-    def _reload_table(self) -> None:
-        """Re-open the table file after a live-training append, keeping the space and the miss handler."""
-        self._use(Table.open(self.table.path, verify="lazy"))
+    # --- live tables -------------------------------------------------------------------------
+    def set_miss_handler(self, handler: Callable[[Benchmark, int, float | None, int | None], None] | None) -> None:
+        """Call ``handler(benchmark, row, fidelity, seed)`` for an entry the table lacks (with
+        ``on_miss="train"``); the handler stores the entry and calls :meth:`refresh`, then the query
+        reads the stored value. ``nasbench.train.live`` installs its trainer this way."""
+        self._miss_handler = handler
+
+    def refresh(self, table: Table | None = None) -> None:
+        """Take a newer version of this benchmark's table (default: re-open its file), e.g. after
+        entries were appended to it. The space and the miss handler stay; every array read before
+        belongs to the old version, and :attr:`revision` counts the versions taken."""
+        self._use(table if table is not None else Table.open(self.table.path, verify="lazy"))
+
+    # --- arrays for the run loop -------------------------------------------------------------
+    def metric_values(self, metric: str) -> np.ndarray:
+        """Every value of ``metric``, shape ``(n_archs, n_seeds, n_fidelities)`` (NaN where missing),
+        read-only. It belongs to the table version of :attr:`revision`: read it again after a refresh."""
+        self.metric_info(metric)
+        values = self.table.metric(metric)
+        if values.flags.writeable:
+            values = values.view()
+            values.flags.writeable = False
+        return values
+
+    @property
+    def archs(self) -> np.ndarray:
+        """The canonical string of every row."""
+        return self.table.archs
+
+    @property
+    def cost_metric(self) -> str:
+        """The metric holding each entry's training cost to its fidelity (``""`` where none is tabulated)."""
+        return self.table.cost_metric
+
+    @property
+    def eval_cost_metric(self) -> str:
+        """The metric holding the cost of one validation pass, charged on top of the training cost (or ``""``)."""
+        return str(self.table.extra.get("eval_cost_metric", ""))
 
     # --- export ------------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
@@ -274,6 +343,17 @@ class Benchmark:
 
     def __repr__(self) -> str:
         return f"Benchmark({self.name!r}, space={self.space.name}, archs={self.n_archs}, metrics={list(self.metrics)})"
+
+
+def _as_float(value: Any) -> float | None:
+    """``float(value)`` for a real number (Python or numpy); None for a boolean, a string, anything else
+    ``float()`` might take, or an integer too large for a float."""
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, (bool, np.bool_)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def _short(values: np.ndarray) -> str:

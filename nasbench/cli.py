@@ -18,21 +18,46 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from nasbench.errors import NasbenchError
+from nasbench.errors import NasbenchError, os_reason, shorten
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nasbench.benchmark import Benchmark
 
 EXIT_ERROR = 2
 # subcommands contributed by other parts of the package (each module has add_parser(subparsers));
 # imported lazily so optional extras (torch, ray) are needed only by the commands that use them
-PLUGINS = ("nasbench.importers.cli", "nasbench.train.cli", "nasbench.report.cli")
+PLUGINS = ("nasbench.importers.cli", "nasbench.train.cli", "nasbench.compare_cli")
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors: one line, non-zero exit
+    def error(self, message: str) -> NoReturn:  # usage errors: one line, non-zero exit
         raise NasbenchError(f"{self.prog}: {message}")
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """``text`` as one printable line of at most about ``limit`` characters (control characters escaped).
+
+    A safety net under every message the command prints: argparse echoes arguments verbatim.
+
+    Example:
+        >>> one_line("unrecognized arguments: a\\nb")
+        'unrecognized arguments: a\\\\nb'
+        >>> len(one_line("x" * 10_000))
+        400
+    """
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    if len(text) <= limit:
+        return text
+    suffix = f" ... ({len(text)} characters)"
+    return text[:limit - len(suffix)] + suffix
 
 
 def _print_json(value: Any) -> None:
@@ -50,12 +75,17 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_info(args: argparse.Namespace) -> int:
     from nasbench.benchmark import load
 
-    info = load(args.name).info()
+    benchmark = load(args.name)
+    info = benchmark.info()
+    info["arch_form"] = benchmark.space.string_form
+    info["example_arch"] = str(benchmark.table.archs[0])
+    info["completeness"] = completeness(benchmark)
     if args.json:
         _print_json(info)
         return 0
     print(f"{info['name']}: {info['n_archs']} architectures of space {info['space']}, "
-          f"{len(info['seeds'])} seed(s), {len(info['fidelities'])} fidelit{'y' if len(info['fidelities']) == 1 else 'ies'} "
+          f"{len(info['seeds'])} seed(s), {len(info['fidelities'])} "
+          f"fidelit{'y' if len(info['fidelities']) == 1 else 'ies'} "
           f"({info['fidelity_unit']})")
     print(f"source: {info['source']} ({info['licence']}, {info['version']})")
     print(f"search metric: {info['search_metric']}; test metric: {info['test_metric']}; "
@@ -63,15 +93,41 @@ def _cmd_info(args: argparse.Namespace) -> int:
     for metric, m in info["metrics"].items():
         print(f"  {metric:<20} split={m['split']:<6} unit={m['unit']:<10} "
               f"{'higher' if m['higher_is_better'] else 'lower'} is better")
+    print(f"architecture strings: {info['arch_form']}; row 0 is {info['example_arch']}")
+    done = info["completeness"]
+    print(f"complete: {done['rows_complete']} of {done['rows']} rows ({done['rows_partial']} partial), "
+          f"{done['entries_present']} of {done['entries']} entries (arch x seed x fidelity) hold {done['metric']}")
     print(f"checksum: {info['checksum']}")
     return 0
+
+
+def completeness(benchmark: Benchmark) -> dict[str, Any]:
+    """How much of the table holds the search metric: rows with every (seed, fidelity) entry, rows with
+    some but not all, and entries present of the total.
+
+    Example:
+        >>> from nasbench.benchmark import load
+        >>> done = completeness(load("mlp-mnist1d"))
+        >>> done["rows_complete"] == done["rows"] == 720, done["entries"]
+        (True, 21600)
+    """
+    import numpy as np
+
+    metric = benchmark.search_metric
+    present = ~np.isnan(benchmark.table.metric(metric))
+    per_row = present.reshape(len(present), -1).sum(axis=1)
+    entries_per_row = present[0].size if len(present) else 0
+    return {"metric": metric, "rows": int(len(present)),
+            "rows_complete": int(np.sum(per_row == entries_per_row)),
+            "rows_partial": int(np.sum((per_row > 0) & (per_row < entries_per_row))),
+            "entries_present": int(per_row.sum()), "entries": int(present.size)}
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
     from nasbench.benchmark import load
 
     b = load(args.name)
-    arch: Any = int(args.arch) if args.arch.isdigit() else args.arch
+    arch: Any = int(args.arch) if args.arch.isascii() and args.arch.isdigit() else args.arch
     row = b.row(arch)
     metrics = [args.metric] if args.metric else list(b.metrics)
     values = {m: b.query(row, m, fidelity=args.fidelity, seed=args.seed) for m in metrics}
@@ -89,12 +145,31 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from nasbench.benchmark import load
 
     frame = load(args.name).to_frame()
-    try:
-        frame.to_csv(args.out, index=False)
-    except OSError as exc:
-        raise NasbenchError(f"cannot write {args.out}: {exc.strerror}") from None
+    write_csv(frame, args.out)
     print(f"wrote {len(frame)} rows to {args.out}")
     return 0
+
+
+def write_csv(frame: pd.DataFrame, out: str) -> None:
+    """Write ``frame`` to ``out`` through a temporary file renamed into place, so a failed or interrupted
+    write leaves any earlier file whole; a path that cannot be written raises saying why."""
+    path = Path(out)
+    try:
+        if not out or path.is_dir():
+            raise NasbenchError(f"cannot write {shorten(out)}: it is a directory, not a file name")
+        if not path.parent.is_dir():
+            raise NasbenchError(f"cannot write {shorten(out)}: "
+                                f"the directory {shorten(str(path.parent))} does not exist")
+    except (OSError, ValueError) as exc:
+        raise NasbenchError(f"cannot write {shorten(out)}: {os_reason(exc)}") from None
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        frame.to_csv(partial, index=False)
+        os.replace(partial, path)
+    except (OSError, ValueError) as exc:
+        raise NasbenchError(f"cannot write {shorten(out)}: {os_reason(exc)}") from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
@@ -126,8 +201,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.out:
         try:
             trace.save(args.out)
-        except OSError as exc:
-            raise NasbenchError(f"cannot write {args.out}: {exc.strerror}") from None
+        except (OSError, ValueError) as exc:
+            raise NasbenchError(f"cannot write {shorten(args.out)}: {os_reason(exc)}") from None
     last = frame.iloc[-1]
     print(f"{len(frame)} evaluations, simulated time {last['end']:.6g}; incumbent {last['incumbent_row']} "
           f"valid {last['incumbent_valid']:.6g} test {last['incumbent_test']:.6g} regret {last['regret']:.6g}"
@@ -138,7 +213,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _parse_option(text: str) -> tuple[str, Any]:
     key, sep, value = text.partition("=")
     if not sep or not key:
-        raise NasbenchError(f"--option takes KEY=VALUE, not {text!r}")
+        raise NasbenchError(f"--option takes KEY=VALUE, not {shorten(text)}")
     try:
         return key, json.loads(value)
     except json.JSONDecodeError:
@@ -208,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
     except NasbenchError as exc:
-        print(f"nasbench: error: {exc}", file=sys.stderr)
+        print(f"nasbench: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("nasbench: interrupted", file=sys.stderr)

@@ -48,4 +48,4 @@ class Uniforms:
 def uniforms_of(rng: np.random.Generator | Uniforms, k: int) -> list[float]:
     """``k`` uniform doubles as floats from a generator or a :class:`Uniforms`."""
     draws = rng.random(k)
-    return draws if type(draws) is list else draws.tolist()
+    return draws if isinstance(draws, list) else draws.tolist()

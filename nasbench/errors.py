@@ -3,9 +3,13 @@
 Every error a user can cause (an unknown name, a malformed architecture string, a corrupted table,
 a pickle that would run code) is a :class:`NasbenchError` whose message reads as a sentence. The CLI
 prints that sentence on one line of stderr and exits non-zero; it never shows a traceback for one.
+Messages quote user input through :func:`shorten`, so a huge or multi-line argument cannot flood
+the terminal or break the one-line rule.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class NasbenchError(Exception):
@@ -18,3 +22,37 @@ class CorruptTableError(NasbenchError):
 
 class MissingEntryError(NasbenchError):
     """A query asked for an (architecture, seed, fidelity) the table does not hold."""
+
+
+def os_reason(exc: BaseException) -> str:
+    """The operating system's words for a failed file operation (``strerror``), else the exception's message.
+
+    Example:
+        >>> os_reason(FileNotFoundError(2, "No such file or directory")), os_reason(OSError("disk on fire"))
+        ('No such file or directory', 'disk on fire')
+    """
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def shorten(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` for an error message: one line, at most ``limit`` characters (``limit`` >= 40).
+
+    Strings are quoted as by ``repr`` (control characters and line breaks escaped); a longer text keeps
+    its start and end around an ellipsis and says how long it was.
+
+    Examples:
+        >>> shorten("gcn,gin")
+        "'gcn,gin'"
+        >>> print(shorten("a\\nb"))
+        'a\\nb'
+        >>> text = shorten("x" * 100_000)
+        >>> len(text), text[:4], text[-25:]
+        (80, "'xxx", "xxxx' (100002 characters)")
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    suffix = f" ({len(text)} characters)"
+    keep = max(limit - len(suffix) - 3, 2)
+    tail = keep // 2
+    return text[:keep - tail] + "..." + text[len(text) - tail:] + suffix

@@ -163,9 +163,11 @@ def write_table(
             raise NasbenchError(f"metric key {metric!r} differs from its info name {info.name!r}")
         if np.shape(array) != (n_archs, n_seeds, n_fids):
             raise NasbenchError(f"metric {metric!r} has shape {np.shape(array)}, expected {(n_archs, n_seeds, n_fids)}")
-    for key, metric in (("search_metric", search_metric), ("test_metric", test_metric), ("cost_metric", cost_metric)):
-        if metric and metric not in metrics:
-            raise NasbenchError(f"{key} {metric!r} is not among the metrics {sorted(metrics)}")
+    named: tuple[tuple[str, str | None], ...] = (
+        ("search_metric", search_metric), ("test_metric", test_metric), ("cost_metric", cost_metric))
+    for key, named_metric in named:
+        if named_metric and named_metric not in metrics:
+            raise NasbenchError(f"{key} {named_metric!r} is not among the metrics {sorted(metrics)}")
 
     width = max([len(a) for a in archs] + [1])
     datasets: dict[str, tuple[np.ndarray, dict[str, Any]]] = {
@@ -295,11 +297,13 @@ class Table:
         except NasbenchError:
             raise
         except Exception as exc:  # h5py raises OSError/KeyError/ValueError on damaged files
-            raise CorruptTableError(f"{path} is not a readable nasbench table (damaged or truncated HDF5: {exc})") from None
+            raise CorruptTableError(
+                f"{path} is not a readable nasbench table (damaged or truncated HDF5: {exc})") from None
         if attrs.get("format") != FORMAT:
             raise CorruptTableError(f"{path} is an HDF5 file but not a nasbench table (no format={FORMAT!r} attribute)")
         if int(attrs.get("format_version", -1)) > FORMAT_VERSION:
-            raise NasbenchError(f"{path} uses table format version {attrs['format_version']}; this nasbench reads up to {FORMAT_VERSION}")
+            raise NasbenchError(f"{path} uses table format version {attrs['format_version']}; "
+                                f"this nasbench reads up to {FORMAT_VERSION}")
         for required in ("index/arch", "index/code", "seeds", "fidelities"):
             if required not in arrays:
                 raise CorruptTableError(f"{path} lacks the dataset /{required}")
@@ -311,7 +315,8 @@ class Table:
                 raise CorruptTableError(f"{path}: dataset /{a.path} has no sha256 digest")
         if _root_checksum(attrs, {k: a.digest for k, a in arrays.items()},
                           {k: a.attrs for k, a in arrays.items()}) != attrs.get("checksum"):
-            raise CorruptTableError(f"{path} failed verification: its header checksum does not match (attributes altered)")
+            raise CorruptTableError(
+                f"{path} failed verification: its header checksum does not match (attributes altered)")
         return cls(path, attrs, arrays, size, verify, handle)
 
     # --- arrays ------------------------------------------------------------------------------
@@ -330,7 +335,8 @@ class Table:
         if count == 0:
             array = np.empty(a.shape, dtype=a.dtype)
         else:
-            array = np.memmap(self._handle, dtype=a.dtype, mode="r", offset=a.offset, shape=a.shape).view(np.ndarray)
+            array = np.memmap(self._handle, dtype=a.dtype, mode="r", offset=int(a.offset or 0),
+                              shape=a.shape).view(np.ndarray)
         array.flags.writeable = False
         return array
 
@@ -347,7 +353,8 @@ class Table:
     def metric(self, name: str) -> np.ndarray:
         """The ``(archs, seeds, fidelities)`` array of a metric."""
         if name not in self.metrics:
-            raise NasbenchError(f"table {self.name} has no metric {name!r}; known metrics: {', '.join(sorted(self.metrics))}")
+            raise NasbenchError(
+                f"table {self.name} has no metric {name!r}; known metrics: {', '.join(sorted(self.metrics))}")
         return self.dataset(f"metrics/{name}")
 
     @property
@@ -365,7 +372,8 @@ class Table:
     def _check(self, key: str, array: np.ndarray) -> None:
         a = self._arrays[key]
         if _dataset_digest(a.dtype, a.shape, a.attrs, _byte_chunks(array)) != a.digest:
-            raise CorruptTableError(f"{self.path} failed verification: dataset /{key} does not match its SHA-256 digest")
+            raise CorruptTableError(
+                f"{self.path} failed verification: dataset /{key} does not match its SHA-256 digest")
         self._verified.add(key)
 
     def verify(self) -> None:

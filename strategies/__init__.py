@@ -1,26 +1,23 @@
 """Search strategies, one file each, registered by name.
 
-``registry()`` is the ``nasbench.strategies`` entry point through which ``nasbench.run`` and the CLI
-find them (nasbench itself never imports this package).
+Every public module of this package (not ``_*.py`` helpers, not ``base``) is imported here, so a
+new strategy file registers itself by being there. ``registry()`` is the ``nasbench.strategies``
+entry point through which ``nasbench.run`` and the CLI find them (nasbench itself never imports
+this package).
 """
 
 from __future__ import annotations
 
-from strategies import (  # noqa: F401  (registration)
-    asha,
-    bananas,
-    bohb,
-    genetic,
-    gp_bo,
-    hyperband,
-    local_search,
-    random_search,
-    regularized_evolution,
-    reinforce,
-    successive_halving,
-    tpe,
-)
+import importlib
+import pkgutil
+
 from strategies.base import REGISTRY, Strategy, register
+
+#: the modules holding strategies, in import order
+MODULES = tuple(info.name for info in pkgutil.iter_modules(__path__)
+                if not info.name.startswith("_") and info.name != "base")
+for _module in MODULES:
+    importlib.import_module(f"{__name__}.{_module}")
 
 
 def registry() -> dict[str, type[Strategy]]:
@@ -28,4 +25,4 @@ def registry() -> dict[str, type[Strategy]]:
     return dict(REGISTRY)
 
 
-__all__ = ["REGISTRY", "Strategy", "register", "registry"]
+__all__ = ["MODULES", "REGISTRY", "Strategy", "register", "registry"]

@@ -77,6 +77,7 @@ class Asha(Strategy):
         return Job(self._trials[trial], self._rungs[k + 1], resume_from, tag=trial)
 
     def tell(self, job: Job, result: Result) -> None:
+        assert job.fidelity is not None  # every job names its rung
         k = self._rung_of[float(job.fidelity)]
         bisect.insort(self._finished[k], (-result.score, self._finish_count, job.tag))
         self._finish_count += 1

@@ -2,8 +2,10 @@
 
 A strategy's constructor stores its configuration only (keyword-only, validated once); run state is
 created in :meth:`Strategy.start`, called by ``reset`` when the run loop hands over the space, the
-random generator and the :class:`~nasbench.simulate.SearchContext`. The loop lives in
-``nasbench/simulate.py``; strategies import from ``nasbench``, never the reverse.
+random generator and the :class:`~nasbench.protocol.SearchContext`. The configuration is exactly the
+constructor's keyword options (:meth:`Strategy.config`), each stored under its own name; ``reset``
+keeps those and drops everything else. The loop lives in ``nasbench/simulate.py``; strategies import
+from ``nasbench``, never the reverse.
 
 Example:
     >>> from strategies.base import REGISTRY
@@ -21,7 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nasbench.errors import NasbenchError
-from nasbench.simulate import Job, Result, SearchContext
+from nasbench.protocol import Job, Result, SearchContext, option_names
 from nasbench.spaces import Arch, Space
 
 __all__ = ["Arch", "Job", "REGISTRY", "Result", "SearchContext", "Space", "Strategy", "check_choice",
@@ -58,17 +60,20 @@ class Strategy(ABC):
     context: SearchContext
 
     def reset(self, space: Space, rng: np.random.Generator, context: SearchContext) -> None:
-        """Begin a run: keep the configuration, drop any previous run state, call :meth:`start`."""
-        if "_config" not in vars(self):
-            self._config = {k: v for k, v in vars(self).items() if not k.startswith("_")}
-        for key in [k for k in vars(self) if k != "_config"]:
-            if key.startswith("_") or key in ("space", "rng", "context"):
-                delattr(self, key)
-        vars(self).update(self._config)
+        """Begin a run: drop every attribute but the configuration, then call :meth:`start`.
+
+        The configuration is the constructor's options (:meth:`config`); whatever else an
+        instance holds is run state, made by :meth:`start` and gone at the next ``reset``.
+        """
+        options = self.config()
+        state = vars(self)
+        state.clear()
+        state.update(options)
+        self._options = options
         self.space, self.rng, self.context = space, rng, context
         self.start()
 
-    def start(self) -> None:
+    def start(self) -> None:  # noqa: B027  (optional hook: a stateless strategy needs none)
         """Create run state (subclasses)."""
 
     @abstractmethod
@@ -84,8 +89,24 @@ class Strategy(ABC):
         return 0.0
 
     def config(self) -> dict[str, Any]:
-        """The configuration the strategy was built with."""
-        return dict(vars(self).get("_config") or {k: v for k, v in vars(self).items() if not k.startswith("_")})
+        """The options the strategy was built with: one entry per keyword of its constructor,
+        recorded the first time it is asked for (at the latest when the first run begins).
+
+        >>> from strategies.regularized_evolution import RegularizedEvolution
+        >>> RegularizedEvolution(sample_size=5).config()
+        {'population_size': 10, 'sample_size': 5}
+        """
+        options = vars(self).get("_options")
+        if options is None:
+            names = option_names(type(self))
+            if names is None:
+                raise NasbenchError(f"strategy {self.name!r} takes **options; its constructor must name them")
+            unstored = [name for name in names if name not in vars(self)]
+            if unstored:
+                raise NasbenchError(f"strategy {self.name!r} must keep each constructor option as an attribute of "
+                                    f"its name; missing: {', '.join(unstored)}")
+            options = self._options = {name: vars(self)[name] for name in names}
+        return dict(options)
 
 
 def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
@@ -100,7 +121,8 @@ def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
 def check_float(name: str, value: Any, low: float, high: float, *, open_low: bool = False,
                 open_high: bool = False) -> float:
     """``value`` as a float in the interval, or a :class:`NasbenchError` naming the option."""
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = (isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+          and math.isfinite(value))
     if ok:
         ok = (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
     if not ok:

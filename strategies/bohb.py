@@ -105,6 +105,7 @@ class Bohb(SynchronousHalving):
         super().start()
 
     def observe(self, job: Job, result: Result) -> None:
+        assert job.fidelity is not None  # every job names its rung
         budget = float(job.fidelity)
         configs = self._configs.setdefault(budget, [])
         losses = self._losses.setdefault(budget, [])

@@ -63,16 +63,19 @@ class LocalSearch(Strategy):
 
     def _decide(self) -> None:
         """Every job of the phase has finished: pick the next current point and queue its work."""
-        if self._phase == "scan" and self._best[0] <= self._current[0]:
-            self._restarts.append(self._current[1])
-            self._phase, self._best = "restart", None
-            self._queue = [self.space.sample(self.rng)]
-            return
+        best, current = self._best, self._current
+        assert best is not None  # the phase evaluated at least one point
         if self._phase == "scan":
-            self._moves.append((self._current[1], self._best[1]))
-        self._current = self._best
+            assert current is not None  # a scan is of the current point's neighbourhood
+            if best[0] <= current[0]:
+                self._restarts.append(current[1])
+                self._phase, self._best = "restart", None
+                self._queue = [self.space.sample(self.rng)]
+                return
+            self._moves.append((current[1], best[1]))
+        self._current = best
         self._phase = "scan"
-        neighbours = self.space.neighbours(self._current[1])
+        neighbours = self.space.neighbours(best[1])
         if not neighbours:  # a one-point space: nothing to climb, sample again
             self._phase, self._best = "restart", None
             self._queue = [self.space.sample(self.rng)]

@@ -47,6 +47,7 @@ class RegularizedEvolution(Strategy):
             member = population[int(u * size)]
             if parent is None or member[0] > parent[0]:  # first of equal scores, as the reference's max()
                 parent = member
+        assert parent is not None  # sample_size >= 1
         return Job(self.space.mutate(parent[1], uniforms))
 
     def tell(self, job: Job, result: Result) -> None:

@@ -7,6 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from nasbench.train import numerics
+
+# Training in this process uses the kernels the shipped tables were built with; pinned before any test
+# imports torch (otherwise every training call would start a pinned child process).
+numerics.pin("avx2")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 NATS_FIXTURES = SHARED / "fixtures" / "nats"

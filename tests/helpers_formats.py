@@ -83,8 +83,8 @@ def results_count(dataset: str, seed: int, epochs: int, arch_str: str, rng: np.r
     return state
 
 
-def arch_results(index: int, arch_str: str, hp: str, rng: np.random.Generator, *,
-                 seeds: dict[str, list[int]], drop: dict[tuple[str, int], Sequence[int]] | None = None) -> dict[str, Any]:
+def arch_results(index: int, arch_str: str, hp: str, rng: np.random.Generator, *, seeds: dict[str, list[int]],
+                 drop: dict[tuple[str, int], Sequence[int]] | None = None) -> dict[str, Any]:
     """One ArchResults state for schedule ``hp`` (epochs = int(hp))."""
     epochs = int(hp)
     all_results = {}

@@ -76,8 +76,8 @@ def test_bench_nb101(benchmark, tmp_path):
     source = tmp_path / "nasbench_only108.tfrecord"
     repeats = int(os.environ.get("NASBENCH_BENCH_NB101_REPEATS", "3"))
     n_records = synthetic_nb101(source, n_cells, np.random.default_rng(0), repeats)
-    measured(benchmark, f"from nasbench.importers import nb101; nb101.convert({str(source)!r}, {str(tmp_path / 'out')!r})",
-             n_records, tmp_path / "out")
+    script = f"from nasbench.importers import nb101; nb101.convert({str(source)!r}, {str(tmp_path / 'out')!r})"
+    measured(benchmark, script, n_records, tmp_path / "out")
 
 
 @pytest.fixture(scope="module")
@@ -109,5 +109,5 @@ def test_bench_nb201(benchmark, tmp_path, tss_fixture):
     infos = {i: {"less": r["12"], "full": r["200"]} for i, r in records}
     path = write_torch_zip(tmp_path / "NAS-Bench-201-v1_1-096897.pth",
                            {"meta_archs": archs, "arch2infos": infos, "evaluated_indexes": set(indexes)})
-    measured(benchmark, f"from nasbench.importers import nb201; nb201.convert({str(path)!r}, {str(tmp_path / 'out')!r})",
-             n_archs, tmp_path / "out")
+    script = f"from nasbench.importers import nb201; nb201.convert({str(path)!r}, {str(tmp_path / 'out')!r})"
+    measured(benchmark, script, n_archs, tmp_path / "out")

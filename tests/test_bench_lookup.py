@@ -82,7 +82,8 @@ print((rss() - before) / len(names))
 
 def test_resident_memory_growth_per_open_table(benchmark) -> None:
     def measure() -> float:
-        done = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT], capture_output=True, text=True, cwd=REPO, check=True)
+        done = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT], capture_output=True, text=True, cwd=REPO,
+                              check=True)
         return float(done.stdout.strip())
 
     growth = benchmark.pedantic(measure, rounds=1, iterations=1)

@@ -19,7 +19,8 @@ EVALS = 10_000
 def test_per_evaluation_overhead(benchmark, strategy: str) -> None:
     bench = nasbench.load("nbgraph-cora")
     run(strategy, bench, seed=0, max_evals=100)  # first-use caches (lookup dicts) out of the timing
-    trace = benchmark.pedantic(run, args=(strategy, bench), kwargs=dict(seed=0, max_evals=EVALS), rounds=5, iterations=1)
+    trace = benchmark.pedantic(run, args=(strategy, bench), kwargs=dict(seed=0, max_evals=EVALS), rounds=5,
+                               iterations=1)
     assert len(trace.to_frame()) == EVALS
     stats = getattr(benchmark, "stats", None)
     if stats is not None:

@@ -31,7 +31,8 @@ from nasbench.train.builder import _train_one, _worker_init, table_space  # noqa
 from nasbench.train.data import load_mnist1d  # noqa: E402
 from nasbench.train.schedule import Schedule  # noqa: E402
 
-SCHEDULE = Schedule(epochs=1, channels=8, batch_size=256)  # the setting, one epoch to keep CI short
+# the setting whose throughput this file measures; one epoch keeps CI short
+SCHEDULE = Schedule(epochs=1, channels=8, batch_size=256)
 SMOKE = Schedule(epochs=1, channels=4, batch_size=100, train_examples=300)  # benchmarks disabled: just run
 CELLS = ["|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|nor_conv_3x3~2|",
          "|nor_conv_1x1~0|+|none~0|nor_conv_1x1~1|+|none~0|nor_conv_1x1~1|nor_conv_1x1~2|",
@@ -82,7 +83,8 @@ def plain_train(arch: tuple[int, ...], seed: int, schedule: Schedule = SCHEDULE)
     model = plain_network(arch, schedule.channels)
     models.initialise(model, generator)
     optimiser = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True)
-    train = DataLoader(TensorDataset(torch.from_numpy(data.x_train[:n_train]), torch.from_numpy(data.y_train[:n_train])),
+    examples = TensorDataset(torch.from_numpy(data.x_train[:n_train]), torch.from_numpy(data.y_train[:n_train]))
+    train = DataLoader(examples,
                        batch_size=schedule.batch_size, shuffle=True, generator=generator)
     valid = DataLoader(TensorDataset(torch.from_numpy(data.x_valid), torch.from_numpy(data.y_valid)),
                        batch_size=schedule.batch_size)
@@ -115,7 +117,7 @@ def plain_train(arch: tuple[int, ...], seed: int, schedule: Schedule = SCHEDULE)
 @pytest.fixture(scope="module")
 def pool():
     context = multiprocessing.get_context("spawn")
-    with context.Pool(2, initializer=_worker_init, initargs=(1,)) as workers:
+    with context.Pool(2, initializer=_worker_init, initargs=("avx2", 1)) as workers:
         tiny = Schedule(epochs=1, train_examples=50, channels=2)
         workers.map(_train_one, [("nb201", 0, 0, tiny, "cpu")] * 2)  # start-up (imports, data) is not timed
         yield workers

@@ -50,7 +50,8 @@ def imported(tmp_path_factory):
 def test_device_metrics_match_the_source(imported):
     out, source, _ = imported
     assert len(list(out.glob("*-hw.h5"))) == 11
-    for name, dataset in (("nats-tss-cifar10-valid-hp200", "cifar10"), ("nats-tss-imagenet16-120-paper", "ImageNet16-120")):
+    for name, dataset in (("nats-tss-cifar10-valid-hp200", "cifar10"),
+                          ("nats-tss-imagenet16-120-paper", "ImageNet16-120")):
         joined, original = Table.open(out / f"{name}-hw.h5"), Table.open(out / f"{name}.h5")
         for metric, unit in hwnas.UNITS.items():
             info = joined.metrics[metric]

@@ -79,7 +79,8 @@ def test_space_validity_sampling_and_moves():
     disconnected = tuple([1] + [0] * 20) + (0,) * 5  # only 0->1: the input never reaches the output
     assert not space.is_valid(disconnected)
     direct = tuple([0] * 5 + [1] + [0] * 15) + (2,) * 5  # only 0->6
-    assert space.is_valid(direct) and space.module_hash(direct) == spec_hash(np.array([[0, 1], [0, 0]]), ["input", "output"])
+    assert space.is_valid(direct)
+    assert space.module_hash(direct) == spec_hash(np.array([[0, 1], [0, 0]]), ["input", "output"])
     for _ in range(30):
         arch = space.sample(rng)
         assert space.is_valid(arch)
@@ -137,7 +138,7 @@ def test_every_value_matches_its_source_record(converted):
     hashes = [h.decode() for h in table.dataset("extra/module_hash")]
     assert hashes == sorted(hashes)
     seen: dict[tuple[str, int], int] = {}
-    for module_hash, epochs, matrix, ops, evaluations, params, total in records:
+    for module_hash, epochs, _matrix, _ops, evaluations, params, total in records:
         row, budget = hashes.index(module_hash), [4, 12, 36, 108].index(epochs)
         repeat = seen[(module_hash, epochs)] = seen.get((module_hash, epochs), -1) + 1
         for prefix, evaluation in (("", evaluations[2]), ("halfway_", evaluations[1])):
@@ -163,7 +164,6 @@ def test_queries_by_module_hash_and_by_isomorphic_cell(converted):
     assert by_hash == pytest.approx(np.mean(values), rel=1e-12)
     with pytest.raises(NasbenchError, match="not in this nb101 table"):
         bench.row("0" * 32)
-    rng = np.random.default_rng(3)
     assert 0 <= bench.space.index(bench.space.arch_of_row(5)) == 5
 
 

@@ -15,7 +15,8 @@ from nasbench.report.figures import plot_anytime, plot_ecdf
 from nasbench.report.html import markdown_table, write_report
 from nasbench.study import RunSpec, StudyFile, record_of, validation_regret
 
-FIGURES = {"anytime_time.png", "anytime_evaluations.png", "ranks.png", "critical_difference.png", "ecdf.png"}
+# unit-cost tables and two benchmarks: no time figure (it would repeat the evaluations one), no CD diagram
+FIGURES = {"anytime_evaluations.png", "ranks.png", "ecdf.png"}
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +35,9 @@ def test_write_report_embeds_every_figure_and_table(tmp_path, traces):
         assert (tmp_path / figure).read_bytes()[:4] == b"\x89PNG"
     assert "| nbgraph-cora | rea |" in markdown and "mean ± standard error" in markdown
     assert traces[0].meta.checksum in markdown and "0..3" in markdown  # provenance: checksum and seeds
+    assert "15 evaluations per run; 1 simulated worker; cost: unit" in markdown and "[15]" not in markdown
+    assert "simulated time is the number of evaluations" in markdown
+    assert "Not drawn: the diagram ranks strategies across benchmarks, and this study has 2 benchmarks" in page
 
 
 def test_figures_are_step_functions_on_log_axes(traces):
@@ -81,7 +85,20 @@ def test_bad_input_fails_before_any_run(tmp_path, capsys, argv, message):
     out = tmp_path / "r"
     assert main(["compare", "--out", str(out), "--no-progress", "--seeds", "2", "--evals", "5", *argv]) == 2
     assert message in capsys.readouterr().err
-    assert not (out / "study.jsonl").exists()
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("kind", ["file", "unmakeable", "inside a file"])
+def test_an_out_that_cannot_be_a_directory_is_one_sentence(tmp_path, capsys, kind):
+    existing = tmp_path / "existing.txt"
+    existing.write_text("keep me")
+    out = {"file": existing, "unmakeable": Path("/proc/x"), "inside a file": existing / "r"}[kind]
+    code = main(["compare", "--benchmarks", "nbgraph-cora", "--strategies", "rs", "--seeds", "1", "--evals", "3",
+                 "--jobs", "1", "--out", str(out), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert ("is an existing file" if kind == "file" else "cannot create the report directory") in err
+    assert existing.read_text() == "keep me"
 
 
 def test_foreign_baseline_is_a_clear_error(tmp_path, capsys):

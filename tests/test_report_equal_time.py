@@ -1,4 +1,5 @@
-"""The equal-time report: one run per seed gives every smaller budget; regret at a time; log-time mean."""
+"""The equal-time section: one run per seed gives every smaller budget; regret at a time; log-time mean;
+the preset runs through the study driver and its table reads the curves at the preset's budgets."""
 
 from __future__ import annotations
 
@@ -8,17 +9,15 @@ import pytest
 from curve_fixture import make_curve_table
 
 import nasbench
+from nasbench.cli import main
 from nasbench.errors import NasbenchError
-from nasbench.report.equal_time import (
-    ENTRIES,
-    equal_time_runs,
-    equal_time_table,
-    log_time_mean,
-    main,
-    regret_at,
-    time_unit,
-)
+from nasbench.planning import time_unit
+from nasbench.presets import PRESETS
+from nasbench.report.anytime import runs_frame
+from nasbench.report.equal_time import equal_time_table, log_time_mean, regret_at
 from nasbench.simulate import run
+
+ENTRIES = PRESETS["equal-time"].entries
 
 
 @pytest.fixture(scope="module")
@@ -26,13 +25,12 @@ def curves(tmp_path_factory: pytest.TempPathFactory) -> nasbench.Benchmark:
     return nasbench.load(make_curve_table(tmp_path_factory.mktemp("equal_time") / "curves.h5"))
 
 
-@pytest.mark.parametrize("label, strategy, options", ENTRIES)
-def test_a_longer_run_starts_as_the_shorter_one(curves: nasbench.Benchmark, label: str, strategy: str,
-                                                options: dict) -> None:
+@pytest.mark.parametrize("entry", ENTRIES, ids=[entry.label() for entry in ENTRIES])
+def test_a_longer_run_starts_as_the_shorter_one(curves: nasbench.Benchmark, entry) -> None:
     """What lets one run per seed stand for every smaller budget: no strategy sees its budget."""
     unit = time_unit(curves)
-    short = run(strategy, curves, seed=5, max_time=12 * unit, **options).to_frame()
-    long = run(strategy, curves, seed=5, max_time=40 * unit, **options).to_frame()
+    short = run(entry.strategy, curves, seed=5, max_time=12 * unit, **entry.options).to_frame()
+    long = run(entry.strategy, curves, seed=5, max_time=40 * unit, **entry.options).to_frame()
     assert len(long) > len(short)
     pd.testing.assert_frame_equal(long.iloc[:len(short)], short)
 
@@ -61,36 +59,37 @@ def test_log_time_mean_is_the_area_on_a_log_axis() -> None:
         log_time_mean(runs, 10.0, 1.0)
 
 
-def test_runs_carry_the_entry_labels(curves: nasbench.Benchmark) -> None:
-    entries = (("rs", "rs", {}), ("bohb preset=nb201", "bohb", {"preset": "nb201"}))
-    runs = equal_time_runs(curves, 5, 2, entries)
-    assert sorted(runs["strategy"].unique()) == ["bohb preset=nb201", "rs"]
-    assert runs.groupby("strategy")["seed"].unique().map(sorted).tolist() == [[0, 1], [0, 1]]
-    assert runs["time"].max() < 5 * time_unit(curves) + runs.groupby(["strategy", "seed"])["time"].diff().max()
-
-
-def test_table_lists_every_entry_and_budget(curves: nasbench.Benchmark, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("nasbench.report.equal_time.load", lambda name: curves)
-    entries = (("rs", "rs", {}), ("hyperband", "hyperband", {}))
-    text = equal_time_table("curves", (3, 10), 4, area=(3, 10), entries=entries)
-    lines = text.splitlines()
-    assert lines[2] == "| strategy | `3` units | `10` units | log-time mean, 3-10 units |"
-    assert lines[4].startswith("| rs | ") and " p " not in lines[4]
-    assert lines[5].startswith("| hyperband | ") and lines[5].count(" p ") == 3
+def test_table_lists_every_strategy_and_budget(curves: nasbench.Benchmark) -> None:
+    unit = time_unit(curves)
+    traces = [run(s, curves, seed=seed, max_time=10 * unit) for s in ("rs", "hyperband") for seed in range(4)]
+    table = equal_time_table(runs_frame(traces), unit, (3, 10), area=(3, 10))
+    assert list(table.columns) == ["strategy", "3 units", "10 units", "log-time mean, 3-10 units"]
+    assert table["strategy"].tolist() == ["rs", "hyperband"]
+    assert all(" p " not in cell for cell in table.iloc[0, 1:])
+    assert all(cell.count(" p ") == 1 for cell in table.iloc[1, 1:])
     with pytest.raises(NasbenchError, match="positive"):
-        equal_time_table("curves", (0, 10), 4, entries=entries)
+        equal_time_table(runs_frame(traces), unit, (0, 10))
     with pytest.raises(NasbenchError, match="baseline"):
-        equal_time_table("curves", (10,), 4, entries=entries[1:])
+        equal_time_table(runs_frame(traces[4:]), unit, (10,))
 
 
-def test_command_line_errors_are_clear(capsys: pytest.CaptureFixture) -> None:
-    assert main(["no-such-table", "10", "3"]) == 2
-    assert "error:" in capsys.readouterr().err
-    assert main(["nbgraph-cora", "10", "3"]) == 2
+def test_preset_runs_through_the_study_driver(tmp_path, capsys) -> None:
+    """``--preset equal-time`` with a reduced grid: every entry, labelled by its options; the table at the
+    preset's budgets up to the runs' end, the area cut there."""
+    out = tmp_path / "et"
+    assert main(["compare", "--preset", "equal-time", "--seeds", "2", "--time-units", "20", "--jobs", "1",
+                 "--out", str(out), "--no-progress"]) == 0
+    page = (out / "report.md").read_text()
+    assert "## Test regret at equal simulated time" in page
+    assert "| benchmark | strategy | 10 units | 20 units | log-time mean, 10-20 units |" in page
+    for entry in ENTRIES:
+        assert f"| mlp-mnist1d (1 unit = 1.401 s) | {entry.label()} |" in page
+    assert "time_units" in (out / "study.jsonl").read_text().splitlines()[0]
+
+
+def test_preset_refuses_its_own_grid_changed_and_unit_cost_tables(tmp_path, capsys) -> None:
+    out = str(tmp_path / "x")
+    assert main(["compare", "--preset", "equal-time", "--strategies", "rs", "--out", out]) == 2
+    assert "fixes the strategies" in capsys.readouterr().err
+    assert main(["compare", "--preset", "equal-time", "--benchmarks", "nbgraph-cora", "--out", out]) == 2
     assert "records no training cost" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as exit_info:
-        main(["nb201-mnist1d", "10,x", "3"])
-    assert exit_info.value.code == 2 and "comma-separated numbers" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["nb201-mnist1d", "10", "3", "--area", "10"])
-    assert "START,STOP" in capsys.readouterr().err

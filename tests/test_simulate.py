@@ -6,31 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scripted import Scripted
 
 import nasbench
 from nasbench.errors import NasbenchError
 from nasbench.simulate import Job, Trace, run
-
-
-class _Scripted:
-    """Asks a fixed list of (arch, fidelity, resume_from) jobs and records what it is told."""
-
-    name = "scripted"
-
-    def __init__(self, jobs: list[Job]) -> None:
-        self.jobs, self.told = jobs, []
-
-    def reset(self, space, rng, context) -> None:
-        self.position = 0
-
-    def ask(self):
-        if self.position == len(self.jobs):
-            return None
-        self.position += 1
-        return self.jobs[self.position - 1]
-
-    def tell(self, job, result) -> None:
-        self.told.append(result)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +31,7 @@ def test_unit_cost_clock_with_several_workers() -> None:
 def test_cost_is_tabulated_time_and_resuming_pays_the_difference(curves: nasbench.Benchmark) -> None:
     arch = curves.space.arch_of_row(42)
     jobs = [Job(arch, fidelity=3.0), Job(arch, fidelity=9.0, resume_from=3.0), Job(arch, fidelity=9.0)]
-    strategy = _Scripted(jobs)
+    strategy = Scripted(jobs)
     frame = run(strategy, curves, seed=1, max_evals=10).to_frame()
     time = curves.table.metric("train_time")[42]
     seeds = [int(np.flatnonzero(curves.seeds == s)[0]) for s in frame["seed"]]
@@ -59,7 +39,8 @@ def test_cost_is_tabulated_time_and_resuming_pays_the_difference(curves: nasbenc
                                                     time[seeds[2], 8]])
     assert frame["end"].iloc[-1] == pytest.approx(frame["cost"].sum())  # one worker: costs add up
     valid = curves.table.metric("valid_accuracy")[42]
-    assert [r.score for r in strategy.told] == pytest.approx([valid[seeds[0], 2], valid[seeds[1], 8], valid[seeds[2], 8]])
+    expected = [valid[seeds[0], 2], valid[seeds[1], 8], valid[seeds[2], 8]]
+    assert [r.score for r in strategy.told] == pytest.approx(expected)
 
 
 def test_time_budget_starts_only_below_the_budget_and_the_last_may_overshoot() -> None:
@@ -81,7 +62,7 @@ def test_incumbent_is_validation_chosen_and_reports_its_test_value() -> None:
 
 def test_incumbent_prefers_the_highest_fidelity(curves: nasbench.Benchmark) -> None:
     low, high = curves.space.arch_of_row(1), curves.space.arch_of_row(2)
-    frame = run(_Scripted([Job(high, fidelity=12.0), Job(low, fidelity=1.0)]), curves, seed=0, max_evals=2).to_frame()
+    frame = run(Scripted([Job(high, fidelity=12.0), Job(low, fidelity=1.0)]), curves, seed=0, max_evals=2).to_frame()
     assert frame["incumbent_row"].tolist() == [2, 2]
 
 
@@ -115,4 +96,4 @@ def test_bad_arguments_fail_before_anything_runs(kwargs: dict, message: str) -> 
 def test_strategy_asking_an_unknown_fidelity_is_a_clear_error() -> None:
     b = nasbench.load("nbgraph-cora")
     with pytest.raises(NasbenchError, match="asked for fidelity 7"):
-        run(_Scripted([Job(b.space.arch_of_row(0), fidelity=7.0)]), b, seed=0, max_evals=1)
+        run(Scripted([Job(b.space.arch_of_row(0), fidelity=7.0)]), b, seed=0, max_evals=1)

@@ -7,10 +7,10 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from helpers_faithfulness import late_mean_validation, p_value_against
 
 from nasbench.benchmark import load
 from nasbench.errors import NasbenchError
-from nasbench.report.faithfulness import late_mean_validation, p_value_against
 from nasbench.simulate import Job, Result, SearchContext
 from nasbench.spaces import get_space
 from strategies.genetic import GeneticAlgorithm
@@ -133,7 +133,7 @@ def test_job_type(space):
     assert isinstance(started(space).ask(), Job)
 
 
-# --- faithfulness (issue 3 item 5) ------------------------------------------------------------
+# --- faithfulness: beats random search ----------------------------------------------------------
 def test_learns_on_nbgraph_cora():
     """Reduced CI check: after 200 evaluations ga proposes clearly better architectures than rs
     (measured margin about 0.009; the check fails if the search ignores its results)."""
@@ -150,5 +150,5 @@ CORA_FAILS = pytest.mark.xfail(strict=True, reason=(
 @pytest.mark.slow
 @pytest.mark.parametrize("benchmark_name", [pytest.param("nbgraph-cora", marks=CORA_FAILS), "nbgraph-citeseer"])
 def test_beats_random_search_on_final_validation_regret(benchmark_name):
-    """Issue 3 item 5: 50 seeds, 300 evaluations, one-sided Mann-Whitney p < 0.05 against rs."""
+    """Faithfulness: 50 seeds, 300 evaluations, one-sided Mann-Whitney p < 0.05 against rs."""
     assert p_value_against("ga", benchmark_name, processes=2) < 0.05

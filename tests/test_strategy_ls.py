@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers_faithfulness import late_mean_validation, p_value_against
 
 from nasbench.benchmark import load
 from nasbench.errors import NasbenchError
-from nasbench.report.faithfulness import late_mean_validation, p_value_against
 from nasbench.simulate import Result, SearchContext
 from nasbench.spaces import get_space
 from strategies.local_search import LocalSearch
@@ -102,7 +102,7 @@ def test_bad_option():
         LocalSearch(initial_size=0)
 
 
-# --- faithfulness (issue 3 item 5) ------------------------------------------------------------
+# --- faithfulness: beats random search ----------------------------------------------------------
 def test_learns_on_nbgraph_cora():
     """Reduced CI check: after 200 evaluations ls proposes clearly better architectures than rs
     (measured margin about 0.012; the check fails if the search ignores its results)."""
@@ -114,5 +114,5 @@ def test_learns_on_nbgraph_cora():
 @pytest.mark.slow
 @pytest.mark.parametrize("benchmark_name", ["nbgraph-cora", "nbgraph-citeseer"])
 def test_beats_random_search_on_final_validation_regret(benchmark_name):
-    """Issue 3 item 5: 50 seeds, 300 evaluations, one-sided Mann-Whitney p < 0.05 against rs."""
+    """Faithfulness: 50 seeds, 300 evaluations, one-sided Mann-Whitney p < 0.05 against rs."""
     assert p_value_against("ls", benchmark_name, processes=2) < 0.05

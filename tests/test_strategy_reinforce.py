@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers_faithfulness import late_mean_validation, p_value_against
 
 from nasbench.benchmark import load
 from nasbench.errors import NasbenchError
-from nasbench.report.faithfulness import late_mean_validation, p_value_against
 from nasbench.simulate import Result, SearchContext
 from nasbench.spaces import get_space
 from strategies.reinforce import Reinforce
@@ -110,7 +110,7 @@ def test_bad_options():
         Reinforce(ema_momentum=1.0)
 
 
-# --- faithfulness (issue 3 item 5) ------------------------------------------------------------
+# --- faithfulness: beats random search ----------------------------------------------------------
 def test_learns_on_nbgraph_cora():
     """Reduced CI check: after 200 evaluations reinforce proposes clearly better architectures than rs
     (measured margin about 0.0066; the check fails if the search ignores its results)."""
@@ -127,5 +127,5 @@ CORA_FAILS = pytest.mark.xfail(strict=True, reason=(
 @pytest.mark.slow
 @pytest.mark.parametrize("benchmark_name", [pytest.param("nbgraph-cora", marks=CORA_FAILS), "nbgraph-citeseer"])
 def test_beats_random_search_on_final_validation_regret(benchmark_name):
-    """Issue 3 item 5: 50 seeds, 300 evaluations, one-sided Mann-Whitney p < 0.05 against rs."""
+    """Faithfulness: 50 seeds, 300 evaluations, one-sided Mann-Whitney p < 0.05 against rs."""
     assert p_value_against("reinforce", benchmark_name, processes=2) < 0.05

@@ -8,9 +8,9 @@ import math
 
 import numpy as np
 import pytest
+from helpers_faithfulness import collect
 
 from nasbench.errors import NasbenchError
-from nasbench.report.faithfulness import collect
 from nasbench.simulate import Result, SearchContext
 from nasbench.spaces import get_space
 from strategies.tpe import TreeParzenEstimator, forgetting_weights, n_below, parzen_categorical

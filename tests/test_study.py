@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -143,8 +144,11 @@ def test_bad_executor_arguments(tmp_path):
     assert not (tmp_path / "s.jsonl").exists()
 
 
-def test_interrupt_keeps_finished_runs_and_the_next_run_resumes(tmp_path):
-    """Ctrl-C (SIGINT) during a pooled study: exit 130, finished runs kept intact, rerun completes."""
+@pytest.mark.parametrize("interrupts, target", [(1, "process"), (2, "process"), (5, "process"), (2, "group")])
+def test_interrupts_exit_promptly_keeping_finished_runs(tmp_path, interrupts, target):
+    """Ctrl-C (SIGINT) during a pooled study, once or repeatedly 50 ms apart, to the coordinating process
+    or to its whole process group as a terminal sends it: exit 130 within 2 s, finished runs kept intact;
+    the rerun completes them without rewriting what was kept."""
     out = tmp_path / "report"
     study = out / "study.jsonl"
     command = [sys.executable, "-m", "nasbench.cli", "compare", "--benchmarks", "nbgraph-cora", "--strategies",
@@ -152,6 +156,7 @@ def test_interrupt_keeps_finished_runs_and_the_next_run_resumes(tmp_path):
     # a shell that started us in the background may have left SIGINT ignored, and an ignored SIGINT is
     # inherited: Python then installs no KeyboardInterrupt handler. Restore the default in the child.
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=target == "group",
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
@@ -159,12 +164,27 @@ def test_interrupt_keeps_finished_runs_and_the_next_run_resumes(tmp_path):
             break
         time.sleep(0.05)
     assert process.poll() is None, process.communicate()
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
+    first = time.monotonic()
+    for _ in range(interrupts):
+        if target == "group":
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+    try:
+        _, stderr = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL) if target == "group" else process.kill()
+        process.communicate()
+        pytest.fail(f"still running 30 s after {interrupts} SIGINT(s)")
+    elapsed = time.monotonic() - first
     assert process.returncode == 130, stderr
-    assert b"rerun the same command to resume" in stderr
+    assert elapsed < 2.0, f"exit took {elapsed:.2f} s"
+    assert stderr.decode().count("\n") == 1 and b"rerun the same command to resume" in stderr, stderr
     kept = StudyFile.read(study)
     assert 3 <= len(kept.records) < 80
+    if interrupts != 2 or target != "process":
+        return
     before = study.read_bytes()
     finished = subprocess.run(command, cwd=REPO, capture_output=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
@@ -172,3 +192,19 @@ def test_interrupt_keeps_finished_runs_and_the_next_run_resumes(tmp_path):
     assert len(after.records) == 80
     assert study.read_bytes().startswith(before)  # the kept runs were neither rewritten nor rerun
     assert (out / "index.html").exists()
+
+
+def test_a_worker_that_dies_is_a_clear_error_and_keeps_finished_runs(tmp_path):
+    from nasbench.executors import _run_local
+
+    specs = plan(["nbgraph-cora"], ["rs"], seeds=4, max_evals=5)
+    stored: list[dict] = []
+    with pytest.raises(NasbenchError, match="worker process died"):
+        _run_local(specs, 2, _die_on_seed_2, stored.append)
+    assert {record["spec"]["seed"] for record in stored} <= {0, 1, 3}
+
+
+def _die_on_seed_2(spec):
+    if spec.seed == 2:
+        os._exit(3)
+    return execute(spec)

@@ -124,7 +124,8 @@ def test_live_fallback_trains_stores_and_marks_a_missing_entry(tmp_path: Path) -
     assert nasbench.load(out).query(ARCHS[2], "valid_accuracy", seed=1, fidelity=1) == value
     # seed=None on a missing row trains the table's first seed
     mean = bench.query(ARCHS[3], "test_accuracy")
-    assert is_live(bench, bench.row(ARCHS[3]), 0) and np.isnan(bench.table.metric("test_accuracy")[bench.row(ARCHS[3]), 1, -1])
+    assert is_live(bench, bench.row(ARCHS[3]), 0)
+    assert np.isnan(bench.table.metric("test_accuracy")[bench.row(ARCHS[3]), 1, -1])
     assert mean == bench.query(ARCHS[3], "test_accuracy", seed=0)
     assert verify_file(out).extra["n_live"] == 2
     with pytest.raises(NasbenchError, match="no fidelity 5"):
@@ -173,9 +174,11 @@ def test_cli_schedule_options_reach_the_table(tmp_path: Path) -> None:
     from nasbench.cli import main
 
     out = tmp_path / "nb201-toy.h5"
-    archs = _arch_file(tmp_path, ["|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|"])
+    cell = "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|"
+    archs = _arch_file(tmp_path, [cell])
     assert main(["build", "nb201", "--epochs", "1", "--channels", "2", "--batch-size", "50", "--train-examples", "100",
-                 "--learning-rate", "0.05", "--precise-bn", "--clock", "process", "--archs", str(archs), "--workers", "1",
+                 "--learning-rate", "0.05", "--precise-bn", "--clock", "process", "--archs", str(archs),
+                 "--workers", "1",
                  "--out", str(out)]) == 0
     table = Table.open(out)
     assert table.extra["schedule"]["learning_rate"] == 0.05 and table.extra["schedule"]["precise_bn"] is True

@@ -35,7 +35,8 @@ def test_mlp_space_has_720_configurations_that_round_trip() -> None:
         arch = space.arch_of_row(row)
         assert space.index(space.parse(space.encode(arch))) == row
     config = space.config(space.parse("layers=3,width=128,act=tanh,dropout=0.4,lr=0.03"))
-    assert (config.layers, config.width, config.activation, config.dropout, config.learning_rate) == (3, 128, "tanh", 0.4, 0.03)
+    assert (config.layers, config.width, config.activation, config.dropout, config.learning_rate) == (
+        3, 128, "tanh", 0.4, 0.03)
 
 
 @pytest.mark.parametrize("text", ["layers=5,width=64,act=relu,dropout=0.2,lr=0.003",

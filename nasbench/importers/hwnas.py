@@ -26,6 +26,7 @@ import h5py
 import numpy as np
 
 from nasbench.errors import NasbenchError
+from nasbench.importers.registry import Importer, ImportOptions, register_importer
 from nasbench.importers.unpickle import NUMPY_ARRAYS, NUMPY_SCALARS, restricted_load
 from nasbench.table import MetricInfo, Split, Table, write_table
 
@@ -126,10 +127,21 @@ def _write(table: Table, measured: dict[str, np.ndarray], dataset: str, source: 
                   "hardware_note": "device metrics are one measurement per architecture, repeated along seeds "
                                    "and fidelities", "joined_onto": f"{table.name} (checksum {table.checksum})"})
     out = out_dir / f"{name}.h5"
-    write_table(out, name=name, space=table.space, archs=list(table.archs), codes=codes, seeds=table.seeds,
-                fidelities=table.fidelities, fidelity_unit=table.fidelity_unit, metrics=metrics,
+    write_table(out, name=name, space=table.space, archs=list(table.archs), codes=codes, seeds=table.seeds.tolist(),
+                fidelities=table.fidelities.tolist(), fidelity_unit=table.fidelity_unit, metrics=metrics,
                 source=f"{table.attrs.get('source', '')}; HW-NAS-Bench {source.name}",
                 licence=f"{table.attrs.get('licence', '')}; MIT (HW-NAS-Bench)", version=table.attrs.get("version", ""),
                 search_metric=table.search_metric or None, test_metric=table.test_metric or None,
                 cost_metric=table.cost_metric, cost_model=table.cost_model, extra=extra, attrs=attrs)
     return out
+
+
+@register_importer
+class HwnasImporter(Importer):
+    name = "hwnas"
+    help = ("HW-NAS-Bench: the HW-NAS-Bench-v1_0.pickle file, joined onto the nb201/NATS-tss tables in --out "
+            "(or those named with --onto)")
+    joins = True
+
+    def convert(self, path: Path, out: Path, options: ImportOptions) -> list[Path]:
+        return join(path, list(options.onto) if options.onto else targets(out), out)

@@ -46,8 +46,6 @@ from __future__ import annotations
 
 import bz2
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,16 +55,16 @@ import numpy as np
 from tqdm import tqdm
 
 from nasbench.errors import NasbenchError
+from nasbench.importers.nats_arrays import Scratch, TableBuilder, metric_info
+from nasbench.importers.registry import Importer, ImportOptions, register_importer
 from nasbench.importers.unpickle import NUMPY_SCALARS, ORDERED_DICT, restricted_loads
 from nasbench.spaces.base import Space
-from nasbench.table import MetricInfo, Split, write_table
+from nasbench.table import MetricInfo, write_table
 
 #: globals a NATS-Bench pickle needs: ordered dicts and numpy scalars (the latency lists)
 NATS_GLOBALS = ORDERED_DICT | NUMPY_SCALARS
 LICENCE = "MIT"
 DATASETS = ("cifar10-valid", "cifar10", "cifar100", "ImageNet16-120")
-#: evaluation set -> (metric prefix, split)
-EVAL_SETS = {"x-valid": ("valid", Split.VALID), "x-test": ("test", Split.TEST), "ori-test": ("ori_test", Split.TEST)}
 #: papers' convention: report dataset -> (search dataset, report evaluation set)
 PAPER = {"cifar10": ("cifar10-valid", "ori_test"), "cifar100": ("cifar100", "test"),
          "ImageNet16-120": ("ImageNet16-120", "test")}
@@ -170,156 +168,16 @@ def open_archive(path: str | Path, flavour: Flavour) -> tuple[list[str], list[in
 
         return archs, indexes, records(), version
     if not path.name.endswith(".pbz2"):
-        raise NasbenchError(f"{path} is neither a NATS-Bench fast-mode directory nor a single-file archive (*.pickle.pbz2)")
+        raise NasbenchError(f"{path} is neither a NATS-Bench fast-mode directory "
+                            "nor a single-file archive (*.pickle.pbz2)")
     data = read_pbz2(path, f"NATS-Bench archive {path}")
     archs = _check_meta(data, flavour, str(path))
     infos = data.get("arch2infos")
     if not isinstance(infos, dict) or not infos:
-        raise NasbenchError(f"{path} holds no records (arch2infos is empty); for a fast-mode archive give its directory")
+        raise NasbenchError(f"{path} holds no records (arch2infos is empty); "
+                            "for a fast-mode archive give its directory")
     indexes = sorted(int(i) for i in infos)
     return archs, indexes, ((i, infos[i]) for i in indexes), version
-
-
-# --- filling arrays -------------------------------------------------------------------------------
-class Scratch:
-    """NaN-filled float32 arrays backed by files in a temporary folder, so that filling tables of
-    many gigabytes keeps resident memory bounded; the folder goes when :meth:`close` is called."""
-
-    def __init__(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self.directory = Path(tempfile.mkdtemp(prefix=".nasbench-import-", dir=directory))
-        self._count = 0
-
-    def array(self, shape: tuple[int, ...]) -> np.ndarray:
-        if 0 in shape:
-            return np.full(shape, np.nan, dtype=np.float32)
-        self._count += 1
-        array = np.memmap(self.directory / f"{self._count}.f32", dtype=np.float32, mode="w+", shape=shape)
-        array[...] = np.nan
-        return array
-
-    def close(self) -> None:
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def metric_info(name: str) -> MetricInfo:
-    """Split, unit and direction of a NATS metric name."""
-    fixed = {"train_accuracy": (Split.TRAIN, "percent", True), "train_loss": (Split.TRAIN, "cross-entropy", False),
-             "train_time": (Split.NONE, "s", False), "search_cost": (Split.NONE, "s", False),
-             "params": (Split.NONE, "M", False), "flops": (Split.NONE, "MFLOPs", False),
-             "latency": (Split.NONE, "s", False)}
-    if name in fixed:
-        return MetricInfo(name, *fixed[name])
-    for set_prefix, split in EVAL_SETS.values():
-        if name == f"{set_prefix}_accuracy":
-            return MetricInfo(name, split, "percent", True)
-        if name == f"{set_prefix}_loss":
-            return MetricInfo(name, split, "cross-entropy", False)
-        if name == f"{set_prefix}_eval_time":
-            return MetricInfo(name, Split.NONE, "s", False)
-    raise NasbenchError(f"no description of the NATS metric {name!r}")
-
-
-class TableBuilder:
-    """The arrays of one (dataset, schedule) table, filled record by record."""
-
-    def __init__(self, scratch: Scratch, n_rows: int, n_epochs: int, seeds: Iterable[int]) -> None:
-        self.scratch = scratch
-        self.n_rows = n_rows
-        self.n_epochs = n_epochs
-        self.seeds: list[int] = list(dict.fromkeys(int(s) for s in seeds))
-        self.arrays: dict[str, np.ndarray] = {}
-
-    def array(self, name: str) -> np.ndarray:
-        array = self.arrays.get(name)
-        if array is None:
-            metric_info(name)  # unknown names fail here, before any data is written
-            array = self.arrays[name] = self.scratch.array((self.n_rows, len(self.seeds), self.n_epochs))
-        return array
-
-    def column(self, seed: int) -> int:
-        """The seed's column, widening every array when a record brings a seed not seen before."""
-        if seed not in self.seeds:
-            self.seeds.append(seed)
-            for name, old in self.arrays.items():
-                new = self.scratch.array((self.n_rows, len(self.seeds), self.n_epochs))
-                new[:, :-1] = old
-                self.arrays[name] = new
-        return self.seeds.index(seed)
-
-    def put(self, name: str, row: int, column: int, epochs: list[int], values: list[Any], where: str) -> None:
-        if not epochs:
-            return
-        epoch_array = np.asarray(epochs, dtype=np.int64)
-        if epoch_array.min() < 0 or epoch_array.max() >= self.n_epochs:
-            raise NasbenchError(f"{where} has an epoch outside 0..{self.n_epochs - 1} in {name}")
-        try:
-            value_array = np.asarray(values, dtype=np.float64)
-        except (TypeError, ValueError):
-            bad = next(v for v in values if not _is_number(v))
-            raise NasbenchError(f"{where} holds {bad!r} in {name}, where a number belongs") from None
-        self.array(name)[row, column, epoch_array] = value_array
-
-    def put_series(self, name: str, row: int, column: int, by_epoch: Mapping[int, Any], where: str) -> None:
-        self.put(name, row, column, list(by_epoch.keys()), list(by_epoch.values()), where)
-
-    def fill(self, row: int, seed: int, result: Mapping[str, Any], where: str) -> None:
-        """Copy one ResultsCount state (one training run) into the arrays."""
-        column = self.column(seed)
-        if int(result.get("epochs", self.n_epochs)) != self.n_epochs:
-            raise NasbenchError(f"{where} ran {result.get('epochs')} epochs, but its schedule has {self.n_epochs}")
-        self.put_series("train_accuracy", row, column, result.get("train_acc1es") or {}, where)
-        self.put_series("train_loss", row, column, result.get("train_losses") or {}, where)
-        times = result.get("train_times") or {}
-        present = 0
-        while present < self.n_epochs and present in times:  # a missing epoch leaves every later total missing
-            present += 1
-        cumulative = np.cumsum(np.asarray([times[e] for e in range(present)], dtype=np.float64))
-        self.put("train_time", row, column, list(range(present)), list(cumulative), where)
-        for source_key, quantity in (("eval_acc1es", "accuracy"), ("eval_losses", "loss"), ("eval_times", "eval_time")):
-            mapping = result.get(source_key) or {}
-            matched = 0
-            for set_name, (prefix, _) in EVAL_SETS.items():
-                keys = _eval_keys(set_name, self.n_epochs)
-                epochs = [e for e, key in enumerate(keys) if key in mapping]
-                matched += len(epochs)
-                self.put(f"{prefix}_{quantity}", row, column, epochs, [mapping[keys[e]] for e in epochs], where)
-            if matched != len(mapping):
-                known = {key for set_name in EVAL_SETS for key in _eval_keys(set_name, self.n_epochs)}
-                stray = next(key for key in mapping if key not in known)
-                raise NasbenchError(f"{where} has an evaluation entry {stray!r} this importer does not know "
-                                    f"(known: {', '.join(EVAL_SETS)} at epochs 0..{self.n_epochs - 1})")
-        latency = result.get("latency")
-        constants = {"params": result.get("params"), "flops": result.get("flop"),
-                     "latency": (sum(latency) / len(latency)) if latency else None}
-        for name, value in constants.items():
-            if value is not None and _number(value, where) >= 0:  # the source writes -1 for "not measured"
-                self.array(name)[row, column, :] = _number(value, where)
-
-
-def _eval_keys(set_name: str, n_epochs: int) -> list[str]:
-    keys = _EVAL_KEYS.get((set_name, n_epochs))
-    if keys is None:
-        keys = _EVAL_KEYS[(set_name, n_epochs)] = [f"{set_name}@{epoch}" for epoch in range(n_epochs)]
-    return keys
-
-
-_EVAL_KEYS: dict[tuple[str, int], list[str]] = {}
-
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _number(value: Any, where: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise NasbenchError(f"{where} holds {value!r} where a number belongs") from None
 
 
 # --- conversion -----------------------------------------------------------------------------------
@@ -352,7 +210,8 @@ def convert_records(records: Iterable[tuple[int, Any]], *, archs: list[str], ind
                 if hp not in flavour.schedules:
                     raise NasbenchError(f"{where} has a schedule {hp_key!r}; {flavour.kind} knows "
                                         f"{', '.join(flavour.hp_names or flavour.schedules)}")
-                _fill_arch(builders, scratch, len(indexes), arch_results, row_of[index], index, hp, archs[index], f"{where}, hp {hp}")
+                _fill_arch(builders, scratch, len(indexes), arch_results, row_of[index], index, hp, archs[index],
+                           f"{where}, hp {hp}")
         partial = len(indexes) < flavour.n_archs
         written = []
         for (dataset, hp), builder in sorted(builders.items()):
@@ -412,13 +271,13 @@ def _write(builder: TableBuilder, out_dir: Path, dataset: str, hp: str, archs: l
     path = out_dir / f"{name}.h5"
     metrics = {metric: (array, metric_info(metric)) for metric, array in sorted(builder.arrays.items())}
     search = "valid_accuracy" if "valid_accuracy" in metrics else None
-    test = "test_accuracy" if "test_accuracy" in metrics else ("ori_test_accuracy" if "ori_test_accuracy" in metrics else None)
+    test = next((name for name in ("test_accuracy", "ori_test_accuracy") if name in metrics), None)
     attrs = _common_attrs(flavour, version, source, partial, indexes)
     attrs.update({"dataset": dataset, "hp": hp, "epochs": builder.n_epochs,
                   "seed_note": "each seed column is one training run with that seed",
                   "metric_note": "valid_* = x-valid, test_* = x-test, ori_test_* = ori-test; NaN = not in the source"})
     write_table(path, name=name, space=_space_name(flavour, partial), archs=[archs[i] for i in indexes],
-                codes=indexes, seeds=builder.seeds, fidelities=np.arange(1, builder.n_epochs + 1, dtype=float),
+                codes=indexes, seeds=builder.seeds, fidelities=np.arange(1, builder.n_epochs + 1, dtype=float).tolist(),
                 fidelity_unit="epochs", metrics=metrics, source=f"{flavour.benchmark}, archive {version}",
                 licence=LICENCE, version=version, search_metric=search, test_metric=test,
                 cost_metric="train_time" if "train_time" in metrics else "",
@@ -451,14 +310,17 @@ def _write_paper(low: TableBuilder, high: TableBuilder, out_dir: Path, dataset: 
     attrs = _common_attrs(flavour, version, source, partial, indexes)
     attrs.update({
         "dataset": dataset, "convention": "search on hp 12 validation, report hp 200 test (NATS-Bench papers)",
-        "search_source": f"{search_dataset} hp 12 x-valid (valid_accuracy, valid_loss, train_time, params, flops, latency)",
-        "report_source": f"{dataset} hp 200 {set_label} at epoch 200, mean over the hp-200 seeds, repeated along seeds and epochs",
+        "search_source": f"{search_dataset} hp 12 x-valid "
+                         "(valid_accuracy, valid_loss, train_time, params, flops, latency)",
+        "report_source": f"{dataset} hp 200 {set_label} at epoch 200, mean over the hp-200 seeds, "
+                         "repeated along seeds and epochs",
         "search_cost_note": "search_cost = cumulative hp-12 training time + one x-valid evaluation pass at that epoch",
         "seed_note": f"seeds are the hp-12 seeds of {search_dataset}; test_* is a seed mean at hp 200",
     })
     write_table(out_dir / f"{name}.h5", name=name, space=_space_name(flavour, partial),
                 archs=[archs[i] for i in indexes], codes=indexes, seeds=low.seeds,
-                fidelities=np.arange(1, low.n_epochs + 1, dtype=float), fidelity_unit="epochs", metrics=metrics,
+                fidelities=np.arange(1, low.n_epochs + 1, dtype=float).tolist(), fidelity_unit="epochs",
+                metrics=metrics,
                 source=f"{flavour.benchmark}, archive {version}", licence=LICENCE, version=version,
                 search_metric="valid_accuracy", test_metric="test_accuracy", cost_metric="search_cost", attrs=attrs)
     return out_dir / f"{name}.h5"
@@ -477,3 +339,20 @@ def convert(kind: str, path: str | Path, out_dir: str | Path, *, progress: bool 
     archs, indexes, records, version = open_archive(path, flavour)
     return convert_records(records, archs=archs, indexes=indexes, flavour=flavour, out_dir=out_dir,
                            version=version, source=Path(path).name, progress=progress)
+
+
+class _NatsImporter(Importer):
+    def convert(self, path: Path, out: Path, options: ImportOptions) -> list[Path]:
+        return convert(self.name, path, out, progress=options.progress)
+
+
+@register_importer
+class NatsTssImporter(_NatsImporter):
+    name = "nats-tss"
+    help = "NATS-Bench topology (tss): a fast-mode directory or a single-file *.pickle.pbz2 archive"
+
+
+@register_importer
+class NatsSssImporter(_NatsImporter):
+    name = "nats-sss"
+    help = "NATS-Bench size (sss): a fast-mode directory or a single-file *.pickle.pbz2 archive"

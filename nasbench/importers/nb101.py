@@ -34,6 +34,7 @@ import numpy as np
 from tqdm import tqdm
 
 from nasbench.errors import NasbenchError
+from nasbench.importers.registry import Importer, ImportOptions, register_importer
 from nasbench.importers.tfrecord import as_double, as_int32, decode_message, open_tfrecord, read_records
 from nasbench.spaces import nb101 as space_module
 from nasbench.table import MetricInfo, Split, write_table
@@ -47,7 +48,8 @@ _EVAL_FIELDS = {1: "current_epoch", 2: "training_time", 3: "train_accuracy", 4: 
 METRICS = {
     "train_accuracy": (Split.TRAIN, "fraction", True), "valid_accuracy": (Split.VALID, "fraction", True),
     "test_accuracy": (Split.TEST, "fraction", True), "train_time": (Split.NONE, "s", False),
-    "halfway_train_accuracy": (Split.TRAIN, "fraction", True), "halfway_valid_accuracy": (Split.VALID, "fraction", True),
+    "halfway_train_accuracy": (Split.TRAIN, "fraction", True),
+    "halfway_valid_accuracy": (Split.VALID, "fraction", True),
     "halfway_test_accuracy": (Split.TEST, "fraction", True), "halfway_train_time": (Split.NONE, "s", False),
     "total_time": (Split.NONE, "s", False), "params": (Split.NONE, "count", False),
 }
@@ -200,3 +202,12 @@ def _write(arrays: _Arrays, path: Path, out_dir: Path, n_records: int) -> Path:
                                         "halfway_* = the same run at half its budget",
                        "code_note": "rows sorted by module hash (extra/module_hash); code packs the genes"})
     return out
+
+
+@register_importer
+class Nb101Importer(Importer):
+    name = "nb101"
+    help = "NAS-Bench-101: a nasbench_full.tfrecord or nasbench_only108.tfrecord file"
+
+    def convert(self, path: Path, out: Path, options: ImportOptions) -> list[Path]:
+        return [convert(path, out, progress=options.progress)]

@@ -28,6 +28,7 @@ from typing import IO, Any
 
 from nasbench.errors import NasbenchError
 from nasbench.importers import nats
+from nasbench.importers.registry import Importer, ImportOptions, register_importer
 from nasbench.importers.unpickle import PROTOCOL2_BYTES, SETS, restricted_load
 
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
@@ -82,10 +83,12 @@ def _load_legacy(stream: IO[bytes], path: Path, what: str) -> Any:
         raise NasbenchError(f"{path} is not a torch file (neither a zip archive nor a legacy torch pickle stream)")
     magic = restricted_load(stream, (), what=f"{what} (magic number)")
     if magic != MAGIC_NUMBER:
-        raise NasbenchError(f"{path} is a pickle but not a legacy torch file (its first value is not torch's magic number)")
+        raise NasbenchError(f"{path} is a pickle but not a legacy torch file "
+                            "(its first value is not torch's magic number)")
     protocol = restricted_load(stream, (), what=f"{what} (protocol version)")
     if protocol != LEGACY_PROTOCOL:
-        raise NasbenchError(f"{path} uses legacy torch protocol version {protocol!r}; this reader knows {LEGACY_PROTOCOL}")
+        raise NasbenchError(f"{path} uses legacy torch protocol version {protocol!r}; "
+                            f"this reader knows {LEGACY_PROTOCOL}")
     restricted_load(stream, (), what=f"{what} (system information)")
     return restricted_load(stream, NB201_GLOBALS, what=what)
 
@@ -116,3 +119,12 @@ def convert(path: str | Path, out_dir: str | Path, *, progress: bool = False) ->
     indexes = sorted(int(i) for i in infos)
     return nats.convert_records(((i, infos[i]) for i in indexes), archs=archs, indexes=indexes, flavour=FLAVOUR,
                                 out_dir=out_dir, version=version, source=path.name, progress=progress)
+
+
+@register_importer
+class Nb201Importer(Importer):
+    name = "nb201"
+    help = "NAS-Bench-201: the NAS-Bench-201-v1_0-e61699.pth or v1_1-096897.pth file"
+
+    def convert(self, path: Path, out: Path, options: ImportOptions) -> list[Path]:
+        return convert(path, out, progress=options.progress)

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench.errors import NasbenchError
+from nasbench.errors import NasbenchError, shorten
+from nasbench.importers.registry import Importer, ImportOptions, register_importer
 from nasbench.importers.unpickle import NUMPY_SCALARS, restricted_load
 from nasbench.spaces import nbgraph
 from nasbench.table import MetricInfo, Split, write_table
@@ -53,9 +54,12 @@ def package_version() -> str:
     return version("nas-bench-graph")
 
 
-def convert(dataset: str, out: Path, *, space: nbgraph.NbGraphSpace | None = None) -> str:
-    """Convert one dataset's light table to ``out``; returns the checksum."""
-    records = read_light(source_path(dataset))
+def convert(dataset: str, out: Path, *, space: nbgraph.NbGraphSpace | None = None, source: Path | None = None) -> str:
+    """Convert one dataset's light table (the installed package's, or the file ``source``) to ``out``;
+    returns the checksum."""
+    if dataset not in DATASETS:
+        raise NasbenchError(f"unknown NAS-Bench-Graph dataset {dataset!r}; known: {', '.join(DATASETS)}")
+    records = read_light(source if source is not None else source_path(dataset))
     ops = nbgraph.PROTEINS_OPS if dataset == "proteins" else nbgraph.OPS
     space = space or nbgraph.NbGraphSpace(ops)
     raw_to_row, row_keys = space.canonical_map()
@@ -83,6 +87,33 @@ def convert(dataset: str, out: Path, *, space: nbgraph.NbGraphSpace | None = Non
                "fidelity_note": "the light tables hold only the end of training (fidelity 1 = final)",
                "code_note": "code = the package's Arch(link, ops).valid_hash()"},
     )
+
+
+@register_importer
+class NbGraphImporter(Importer):
+    name = "nbgraph"
+    help = ("a NAS-Bench-Graph dataset of the installed nas-bench-graph package: "
+            f"{', '.join(DATASETS)} or all; or a light table file <dataset>.bench")
+
+    def convert(self, path: Path, out: Path, options: ImportOptions) -> list[Path]:
+        sources: dict[str, Path | None]
+        if str(path) == "all":
+            sources = dict.fromkeys(DATASETS)
+        elif str(path) in DATASETS:
+            sources = {str(path): None}
+        elif path.suffix == ".bench" and path.stem in DATASETS:
+            if not path.is_file():
+                raise NasbenchError(f"no NAS-Bench-Graph light table at {path}")
+            sources = {path.stem: path}
+        else:
+            raise NasbenchError(f"nbgraph imports a dataset name ({', '.join(DATASETS)} or all) or a light "
+                                f"table file <dataset>.bench, not {shorten(str(path))}")
+        written = []
+        for dataset, source in sources.items():
+            table = Path(out) / f"nbgraph-{dataset}.h5"
+            convert(dataset, table, source=source)
+            written.append(table)
+        return written
 
 
 def _canonical_string(key: int) -> str:

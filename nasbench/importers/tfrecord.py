@@ -100,7 +100,8 @@ def crc32c_many(chunks: Sequence[bytes]) -> np.ndarray:
     matrix = np.zeros((width, len(chunks)), dtype=np.uint8)
     flat = np.frombuffer(b"".join(chunks), dtype=np.uint8)
     chunk_of_byte = np.repeat(np.arange(len(chunks)), lengths)
-    position = np.arange(flat.size) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(width - lengths, lengths)
+    starts = np.cumsum(lengths) - lengths
+    position = np.arange(flat.size) - np.repeat(starts, lengths) + np.repeat(width - lengths, lengths)
     matrix[position, chunk_of_byte] = flat
     register = np.zeros(len(chunks), dtype=np.uint32)
     index = np.empty(len(chunks), dtype=np.uint32)
@@ -156,9 +157,10 @@ def read_records(stream: BinaryIO, *, name: str = "TFRecord file", check_crc: bo
 def _checked(pending: list[tuple[int, bytes, int, bytes, int]], name: str,
              check_crc: bool) -> Iterator[tuple[int, bytes]]:
     if check_crc and pending:
-        for part, index, label in ((1, 2, "length"), (3, 4, "data")):
-            stored = np.fromiter((p[index] for p in pending), dtype=np.uint32, count=len(pending))
-            bad = np.flatnonzero(_masked_many([p[part] for p in pending]) != stored)
+        for label, chunks, crcs in (("length", [p[1] for p in pending], [p[2] for p in pending]),
+                                    ("data", [p[3] for p in pending], [p[4] for p in pending])):
+            stored = np.fromiter(crcs, dtype=np.uint32, count=len(pending))
+            bad = np.flatnonzero(_masked_many(chunks) != stored)
             if bad.size:
                 raise NasbenchError(f"{name} is corrupted: the {label} CRC of the record at byte offset "
                                     f"{pending[int(bad[0])][0]} does not match"

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from nasbench.errors import NasbenchError
-from nasbench.simulate import Trace
+from nasbench.trace import Trace
 
 AXES = {"time": "simulated time", "evaluations": "evaluations"}
 STATISTICS = {"median": "median with quartiles", "mean": "mean ± standard error"}
@@ -39,8 +39,11 @@ def strategy_labels(traces: Sequence[Trace]) -> list[str]:
             else f"{trace.meta.strategy} {trace.meta.options}" for trace in traces]
 
 
-def runs_frame(traces: Sequence[Trace], valid_regrets: Sequence[np.ndarray] | None = None) -> pd.DataFrame:
+def runs_frame(traces: Sequence[Trace], valid_regrets: Sequence[np.ndarray] | None = None, *,
+               labels: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per finished evaluation of every trace.
+
+    ``strategy`` holds ``labels`` where given (one per trace), else :func:`strategy_labels`.
 
     Columns ``benchmark, strategy, seed, evaluation`` (1-based), ``time`` (simulated end time),
     ``regret`` (test regret of the incumbent) and, when given, ``valid_regret``.
@@ -54,8 +57,10 @@ def runs_frame(traces: Sequence[Trace], valid_regrets: Sequence[np.ndarray] | No
         raise NasbenchError("a report needs at least one trace")
     if valid_regrets is not None and len(valid_regrets) != len(traces):
         raise NasbenchError("give one validation-regret array per trace")
+    if labels is not None and len(labels) != len(traces):
+        raise NasbenchError("give one label per trace")
     parts = []
-    for index, (trace, label) in enumerate(zip(traces, strategy_labels(traces))):
+    for index, (trace, label) in enumerate(zip(traces, strategy_labels(traces) if labels is None else labels)):
         frame = trace.to_frame()
         part = pd.DataFrame({
             "benchmark": trace.meta.benchmark, "strategy": label, "seed": trace.meta.seed,
@@ -141,7 +146,8 @@ def aggregate(curves: pd.DataFrame, *, statistic: str = "median", metric: str = 
             lower[complete], center[complete], upper[complete] = np.percentile(values[complete], [25, 50, 75], axis=1)
             partial = ~complete & (n > 0)
             if partial.any():
-                lower[partial], center[partial], upper[partial] = np.nanpercentile(values[partial], [25, 50, 75], axis=1)
+                quartiles = np.nanpercentile(values[partial], [25, 50, 75], axis=1)
+                lower[partial], center[partial], upper[partial] = quartiles
         else:
             center = np.nanmean(values, axis=1)
             error = np.where(n > 1, stats.sem(values, axis=1, nan_policy="omit"), 0.0)

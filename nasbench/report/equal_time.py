@@ -1,14 +1,15 @@
-"""Multi-fidelity strategies against random search at equal simulated time (issue 5's criterion).
+"""Multi-fidelity strategies against random search at equal simulated time: a report section.
 
-The unit of time is the table's median cost of one full training. Every strategy runs once per seed
-``0..n-1`` up to the largest budget asked for; because no strategy sees its budget, the run's state at
-an earlier time is that of a shorter run, so one run gives every smaller budget too. At each budget
-the table lists the median (and quartiles) of the test regret of the validation-chosen incumbent among
-the evaluations *finished* by then, with a one-sided Mann-Whitney U p-value for "lower than random
-search"; a last column summarises the whole curve: each run's regret averaged over log time between
-two budgets (the area under its anytime curve on a log axis, divided by the axis length).
+The unit of time is the table's median cost of one full training (:func:`nasbench.planning.time_unit`,
+handed in by the study driver). Every strategy runs once per seed up to the largest budget; because no
+strategy sees its budget, the run's state at an earlier time is that of a shorter run, so one run gives
+every smaller budget too. At each budget the table lists the median (and quartiles) of the test regret
+of the validation-chosen incumbent among the evaluations *finished* by then, with a one-sided
+Mann-Whitney U p-value for "lower than random search"; a last column summarises the whole curve: each
+run's regret averaged over log time between two budgets (the area under its anytime curve on a log
+axis, divided by the axis length). The study is the ``equal-time`` preset:
 
-    python -m nasbench.report.equal_time mlp-mnist1d 10,30,100,300 30 --area 10,100
+    nasbench compare --preset equal-time [--benchmarks nb201-mnist1d --seeds 300]
 
 ``resume=True`` rows charge a promotion only the training time between the two epochs (the table's
 epochs are snapshots of one run, so continuing it is possible); the others restart from scratch, as
@@ -17,43 +18,18 @@ HpBandSter does.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.stats import mannwhitneyu
 
-from nasbench.benchmark import Benchmark, load
 from nasbench.errors import NasbenchError
-from nasbench.report.anytime import anytime, runs_frame
-from nasbench.simulate import run
+from nasbench.report.anytime import anytime
+from nasbench.report.sections import ReportData, Section, section
+from nasbench.report.stats import BASELINE
 
-ENTRIES = (("rs", "rs", {}), ("sh", "sh", {}), ("hyperband", "hyperband", {}), ("bohb", "bohb", {}),
-           ("bohb preset=nb201", "bohb", {"preset": "nb201"}), ("asha", "asha", {}),
-           ("hyperband resume=True", "hyperband", {"resume": True}), ("bohb resume=True", "bohb", {"resume": True}),
-           ("bohb preset=nb201 resume=True", "bohb", {"preset": "nb201", "resume": True}))
 AREA_POINTS = 200
-
-
-def time_unit(bench: Benchmark) -> float:
-    """Simulated seconds of one full training: the median final cost over the table."""
-    if not bench.table.cost_metric:
-        raise NasbenchError(f"table {bench.name} records no training cost, so it has no simulated time to share")
-    return float(np.nanmedian(bench.final(bench.table.cost_metric)))
-
-
-def equal_time_runs(bench: Benchmark, max_units: float, n_seeds: int,
-                    entries: Sequence[tuple[str, str, dict]] = ENTRIES) -> pd.DataFrame:
-    """The runs frame (:func:`~nasbench.report.anytime.runs_frame`) of every entry and seed, each run
-    up to ``max_units`` full trainings, its ``strategy`` column holding the entry's label."""
-    budget = max_units * time_unit(bench)
-    parts = []
-    for label, strategy, options in entries:
-        runs = runs_frame([run(strategy, bench, seed=seed, max_time=budget, **options) for seed in range(n_seeds)])
-        parts.append(runs.assign(strategy=label))
-    return pd.concat(parts, ignore_index=True)
 
 
 def regret_at(runs: pd.DataFrame, times: np.ndarray) -> pd.DataFrame:
@@ -82,27 +58,29 @@ def _cell(values: np.ndarray, baseline: np.ndarray | None) -> str:
     return f"{median:.4f} [{q1:.4f}, {q3:.4f}]{p}"
 
 
-def equal_time_table(name: str, units: Sequence[float] = (100,), n_seeds: int = 30,
-                     area: tuple[float, float] | None = None, baseline: str = "rs",
-                     entries: Sequence[tuple[str, str, dict]] = ENTRIES) -> str:
-    """A markdown table: per entry, median test regret [q1, q3] and p against ``baseline`` at each
-    budget in ``units`` (full trainings), and optionally the log-time mean over ``area`` (units)."""
+def equal_time_table(runs: pd.DataFrame, unit: float, units: Sequence[float] = (100,),
+                     area: tuple[float, float] | None = None, baseline: str = "rs") -> pd.DataFrame:
+    """Per strategy of one benchmark's runs frame (in the order they appear): the median test regret
+    [q1, q3] and p against ``baseline`` at each budget in ``units`` (full trainings of ``unit``
+    simulated seconds), and optionally the log-time mean over ``area`` (units).
+
+    Example:
+        >>> runs = pd.DataFrame({"benchmark": "b", "strategy": ["rs", "rs", "x", "x"], "seed": [0, 1, 0, 1],
+        ...                      "evaluation": 1, "time": [1.0, 2.0, 1.0, 1.0], "regret": [0.2, 0.3, 0.1, 0.1]})
+        >>> equal_time_table(runs, 1.0, (2,)).values.tolist()
+        [['rs', '0.2500 [0.2250, 0.2750]'], ['x', '0.1000 [0.1000, 0.1000] p 0.11']]
+    """
     units = sorted(float(u) for u in units)
     if not units or units[0] <= 0:
         raise NasbenchError(f"budgets must be positive numbers of full trainings, not {units}")
-    if baseline not in [label for label, _, _ in entries]:
-        raise NasbenchError(f"the baseline {baseline!r} is not among the entries")
-    bench = load(name)
-    unit = time_unit(bench)
-    last = max(units + ([area[1]] if area else []))
-    runs = equal_time_runs(bench, last, n_seeds, entries)
+    strategies = list(pd.unique(runs["strategy"]))
+    if baseline not in strategies:
+        raise NasbenchError(f"the baseline {baseline!r} is not among the strategies")
     at = regret_at(runs, np.asarray(units) * unit)
     areas = log_time_mean(runs, area[0] * unit, area[1] * unit) if area else None
-    header = [f"`{u:g}` units" for u in units] + ([f"log-time mean, {area[0]:g}-{area[1]:g} units"] if area else [])
-    lines = [f"{name}: {n_seeds} seeds; 1 unit = {unit:.4g} simulated s (median full training); test regret of "
-             f"the incumbent, median [q1, q3], p = one-sided Mann-Whitney U against {baseline}", "",
-             "| strategy | " + " | ".join(header) + " |", "|---" * (len(header) + 1) + "|"]
-    for label, _, _ in entries:
+    header = [f"{u:g} units" for u in units] + ([f"log-time mean, {area[0]:g}-{area[1]:g} units"] if area else [])
+    rows = []
+    for label in strategies:
         cells = []
         for column in at.columns:
             values, reference = at.loc[label, column].to_numpy(), at.loc[baseline, column].to_numpy()
@@ -113,37 +91,30 @@ def equal_time_table(name: str, units: Sequence[float] = (100,), n_seeds: int = 
         if areas is not None:
             reference = areas.loc[baseline].to_numpy()
             cells.append(_cell(areas.loc[label].to_numpy(), None if label == baseline else reference))
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        rows.append([label, *cells])
+    return pd.DataFrame(rows, columns=["strategy", *header])
 
 
-def _numbers(text: str) -> list[float]:
-    try:
-        return [float(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, not {text!r}") from None
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nasbench.report.equal_time", description=__doc__.split("\n")[0])
-    parser.add_argument("table", help="benchmark name or path")
-    parser.add_argument("units", nargs="?", type=_numbers, default=[100.0],
-                        help="budgets in full trainings, comma-separated (default 100)")
-    parser.add_argument("seeds", nargs="?", type=int, default=30, help="seeds 0..SEEDS-1 (default 30)")
-    parser.add_argument("--area", type=_numbers, default=None, metavar="START,STOP",
-                        help="also the log-time mean regret between two budgets (units)")
-    args = parser.parse_args(argv)
-    if args.area is not None and len(args.area) != 2:
-        parser.error("--area takes two budgets: START,STOP")
-    if args.seeds < 1:
-        parser.error("SEEDS must be at least 1")
-    try:
-        print(equal_time_table(args.table, args.units, args.seeds, tuple(args.area) if args.area else None))
-    except NasbenchError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+@section("equal-time")
+def equal_time(report: ReportData) -> Section | None:
+    """The equal-time table of every benchmark with a time unit, at the budgets the runs reached."""
+    parts = []
+    for benchmark in report.benchmarks:
+        unit = report.time_unit.get(benchmark)
+        runs = report.runs[report.runs["benchmark"] == benchmark]
+        if unit is None or BASELINE not in set(runs["strategy"]):
+            continue
+        reached = min(m.max_time for m in report.metas if m.benchmark == benchmark and m.max_time) / unit
+        units = [u for u in report.time_budgets if u <= reached * (1 + 1e-9)] or [reached]
+        # an area past the runs' end is cut there (its column heading says so)
+        area = (report.area[0], min(report.area[1], reached)) if report.area and report.area[0] < reached else None
+        table = equal_time_table(runs, unit, units, area, BASELINE)
+        table.insert(0, "benchmark", f"{benchmark} (1 unit = {unit:.4g} s)")
+        parts.append(table)
+    if not parts:
+        return None
+    return Section("Test regret at equal simulated time",
+                   "Budgets in units of the table's median cost of one full training. Test regret of the "
+                   "incumbent among the evaluations finished by then, median [q1, q3] over seeds; p = one-sided "
+                   f"Mann-Whitney U against {BASELINE}; the log-time mean is each run's regret averaged over log "
+                   "time between two budgets.", table=pd.concat(parts, ignore_index=True).fillna("–"))

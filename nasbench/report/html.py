@@ -9,7 +9,7 @@ Example:
     >>> traces = [simulate.run(s, "nbgraph-cora", seed=i, max_evals=10) for s in ("rs", "rea") for i in range(3)]
     >>> paths = write_report("/tmp/doc-report", runs_frame(traces), [t.meta for t in traces])
     >>> sorted(p.name for p in paths)[:2]
-    ['anytime_evaluations.png', 'anytime_time.png']
+    ['anytime_evaluations.png', 'ecdf.png']
 """
 
 from __future__ import annotations
@@ -17,21 +17,20 @@ from __future__ import annotations
 import html
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from nasbench.errors import NasbenchError
-from nasbench.report import faithfulness
-from nasbench.report.anytime import STATISTICS, aggregate, anytime, final
-from nasbench.report.figures import colours, plot_anytime, plot_critical_difference, plot_ecdf, plot_ranks
-from nasbench.report.ranks import average_rank
-from nasbench.report.stats import BASELINE, critical_difference, final_table
+from nasbench.presets import DEFAULT_SECTIONS
+from nasbench.report import equal_time  # noqa: F401  (registers the equal-time section)
+from nasbench.report.anytime import STATISTICS, final
+from nasbench.report.figures import colours
+from nasbench.report.sections import SECTIONS, ReportData, Section, check_sections
 from nasbench.simulate import TraceMeta
 
 
@@ -54,30 +53,6 @@ def markdown_table(frame: pd.DataFrame, digits: int = 4) -> str:
     return "\n".join(lines)
 
 
-def _panels(benchmarks: Sequence[str], draw: Callable[[plt.Axes, str], None], *, legend: bool = True) -> plt.Figure:
-    columns = min(3, len(benchmarks))
-    rows = math.ceil(len(benchmarks) / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 3.6 * rows), squeeze=False)
-    for ax, benchmark in zip(axes.ravel(), benchmarks):
-        draw(ax, benchmark)
-    for ax in axes.ravel()[len(benchmarks):]:
-        ax.axis("off")
-    # a fixed layout: tight_layout measures every tick label and costs seconds per figure
-    bottom = (0.55 + (0.4 if legend else 0.0)) / (3.6 * rows)
-    figure.subplots_adjust(left=0.08, right=0.98, top=1 - 0.35 / (3.6 * rows), bottom=bottom, wspace=0.28, hspace=0.45)
-    if legend:
-        handles, labels = axes.ravel()[0].get_legend_handles_labels()
-        figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), frameon=False)
-    return figure
-
-
-def _save(figure: plt.Figure, path: Path) -> Path:
-    # fixed metadata so that the same study gives the same bytes
-    figure.savefig(path, dpi=110, metadata={"Software": None})
-    plt.close(figure)
-    return path
-
-
 def provenance(metas: Sequence[TraceMeta]) -> dict[str, Any]:
     """What a reader needs to reproduce the study: versions, table checksums, options, seeds, budget."""
     frame = pd.DataFrame([asdict(m) for m in metas])
@@ -96,62 +71,47 @@ def _seed_text(seeds: list[int]) -> str:
     return f"{seeds[0]}..{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else ", ".join(map(str, seeds))
 
 
+def budget_text(metas: Sequence[TraceMeta]) -> str:
+    """The budget of the runs in words, each distinct value once.
+
+    Example:
+        >>> import nasbench.simulate as simulate
+        >>> budget_text([simulate.run("rs", "nbgraph-cora", seed=0, max_evals=5).meta])
+        '5 evaluations per run; 1 simulated worker; cost: unit'
+    """
+    def values(name: str) -> list:
+        return sorted({getattr(m, name) for m in metas if getattr(m, name) is not None}, key=str)
+
+    evals, seconds, workers, costs = values("max_evals"), values("max_time"), values("workers"), values("cost")
+    parts = [f"{' or '.join(map(str, evals))} evaluations per run" if evals else "",
+             f"{' / '.join(f'{t:.6g}' for t in seconds)} simulated seconds per run" if seconds else "",
+             f"{' or '.join(map(str, workers))} simulated worker{'s' if workers != [1] else ''}",
+             f"cost: {', '.join(costs)}"]
+    return "; ".join(part for part in parts if part)
+
+
 def write_report(out: str | os.PathLike, runs: pd.DataFrame, metas: Sequence[TraceMeta], *,
                  statistic: str = "median", command: str = "", title: str = "nasbench comparison",
-                 alpha: float = 0.05) -> list[Path]:
-    """Write figures, ``report.md`` and ``index.html`` into ``out``; return the paths written."""
+                 alpha: float = 0.05, sections: Sequence[str] = DEFAULT_SECTIONS,
+                 time_unit: Mapping[str, float] | None = None, time_budgets: Sequence[float] = (),
+                 area: tuple[float, float] | None = None) -> list[Path]:
+    """Write the registered ``sections`` (:data:`nasbench.report.sections.SECTIONS`, in the order given)
+    into ``out`` as figures, ``report.md`` and ``index.html``; return the paths written.
+
+    ``time_unit`` (simulated seconds of one full training per benchmark), ``time_budgets`` and ``area``
+    (in trainings) are read by the ``equal-time`` section.
+    """
     if statistic not in STATISTICS:
         raise NasbenchError(f"the statistic must be one of {', '.join(STATISTICS)}, not {statistic!r}")
+    check_sections(sections)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    benchmarks = sorted(runs["benchmark"].unique())
-    palette = colours(list(runs["strategy"].unique()))
-    finals = final(runs)
-    written: list[Path] = []
-    sections: list[tuple[str, str, str | None, pd.DataFrame | None]] = []  # heading, text, image, table
-
-    for x in ("time", "evaluations"):
-        curve = aggregate(anytime(runs, x=x), statistic=statistic)
-        figure = _panels(benchmarks, lambda ax, b: plot_anytime(curve, ax, benchmark=b, x=x, statistic=statistic,
-                                                                palette=palette))
-        written.append(_save(figure, out / f"anytime_{x}.png"))
-        sections.append((f"Test regret vs {'simulated time' if x == 'time' else 'evaluations'}",
-                         f"Test regret of the validation-chosen incumbent, {STATISTICS[statistic]} over seeds, "
-                         "as a step function (drawn where every run has a result).", written[-1].name, None))
-
-    ranks = average_rank(anytime(runs, x="time"))
-    figure = _panels(benchmarks, lambda ax, b: plot_ranks(ranks, ax, benchmark=b, palette=palette))
-    written.append(_save(figure, out / "ranks.png"))
-    sections.append(("Average rank over time", "Strategies ranked by incumbent test regret per seed at each time "
-                     "(ties averaged), then averaged over seeds.", written[-1].name, None))
-
-    table = final_table(finals)
-    sections.append(("Final test regret", f"Per benchmark, sorted by mean. p-values: two-sided paired Wilcoxon "
-                     f"signed-rank tests (pairs = seeds) against the best strategy (lowest mean) and against "
-                     f"random search ({BASELINE}).", None, table))
-
-    if "valid_regret" in finals and BASELINE in set(finals["strategy"]):
-        check = faithfulness.compare(faithfulness.from_runs(finals), baseline=BASELINE, alpha=alpha)
-        sections.append(("Final validation regret against random search",
-                         f"Mean ± s.e. of final validation and test regret; p: one-sided Mann-Whitney U of "
-                         f"'validation regret lower than {BASELINE}' (passes: p < {alpha}).", None, check))
-
-    strategies = sorted(finals["strategy"].unique())
-    if len(strategies) >= 2:
-        cd = critical_difference(finals, alpha=alpha)
-        figure, ax = plt.subplots(figsize=(9, 1.6 + 0.3 * len(strategies)))
-        plot_critical_difference(cd, ax)
-        written.append(_save(figure, out / "critical_difference.png"))
-        sections.append(("Critical-difference diagram", f"Average rank of mean final test regret across "
-                         f"{cd.n_blocks} benchmark(s) (seeds averaged first); Friedman chi-square "
-                         f"{cd.statistic:.3g}, p = {cd.p_value:.3g}; Nemenyi CD = {cd.critical_difference:.3g} "
-                         f"at alpha {alpha}. Bars join strategies not significantly different.",
-                         written[-1].name, None))
-
-    figure = _panels(benchmarks, lambda ax, b: plot_ecdf(finals, ax, benchmark=b, palette=palette))
-    written.append(_save(figure, out / "ecdf.png"))
-    sections.append(("ECDF of final test regret", "Fraction of runs whose final test regret is at most x.",
-                     written[-1].name, None))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NasbenchError(f"cannot create report directory {out}: {exc.strerror or exc}") from None
+    report = ReportData(runs, final(runs), metas, out, statistic, alpha, colours(list(runs["strategy"].unique())),
+                        dict(time_unit or {}), tuple(float(t) for t in time_budgets), area)
+    written = [section for name in sections if (section := SECTIONS[name](report)) is not None]
 
     facts = provenance(metas)
     header = [
@@ -160,20 +120,17 @@ def write_report(out: str | os.PathLike, runs: pd.DataFrame, metas: Sequence[Tra
         ("benchmarks (table checksum)", "; ".join(f"{b} ({', '.join(c)})" for b, c in facts["benchmarks"].items())),
         ("strategies (options)", "; ".join(f"{s} {' / '.join(o)}" for s, o in facts["strategies"].items())),
         ("seeds", _seed_text(facts["seeds"])),
-        ("budget", f"max_evals {facts['budget']['max_evals']}, max_time {facts['budget']['max_time']}, "
-                   f"workers {facts['budget']['workers']}, cost {facts['budget']['cost']}"),
+        ("budget", budget_text(metas)),
         ("aggregation", STATISTICS[statistic]),
     ]
-    written.append(_write_markdown(out / "report.md", title, header, sections))
-    written.append(_write_html(out / "index.html", title, header, sections))
-    return written
+    return [*report.written, _write_markdown(out / "report.md", title, header, written),
+            _write_html(out / "index.html", title, header, written)]
 
 
-def _write_markdown(path: Path, title: str, header: list[tuple[str, str]],
-                    sections: list[tuple[str, str, str | None, pd.DataFrame | None]]) -> Path:
+def _write_markdown(path: Path, title: str, header: list[tuple[str, str]], sections: list[Section]) -> Path:
     lines = [f"# {title}", ""]
     lines += [f"- **{key}**: {value}" for key, value in header]
-    for heading, text, image, table in sections:
+    for heading, text, image, table in ((s.heading, s.text, s.image, s.table) for s in sections):
         lines += ["", f"## {heading}", "", text, ""]
         if image:
             lines.append(f"![{heading}]({image})")
@@ -183,13 +140,12 @@ def _write_markdown(path: Path, title: str, header: list[tuple[str, str]],
     return path
 
 
-def _write_html(path: Path, title: str, header: list[tuple[str, str]],
-                sections: list[tuple[str, str, str | None, pd.DataFrame | None]]) -> Path:
+def _write_html(path: Path, title: str, header: list[tuple[str, str]], sections: list[Section]) -> Path:
     escape = html.escape
     body = [f"<h1>{escape(title)}</h1>", "<table class='meta'>"]
     body += [f"<tr><th>{escape(key)}</th><td>{escape(value)}</td></tr>" for key, value in header]
     body.append("</table>")
-    for heading, text, image, table in sections:
+    for heading, text, image, table in ((s.heading, s.text, s.image, s.table) for s in sections):
         body += [f"<h2>{escape(heading)}</h2>", f"<p>{escape(text)}</p>"]
         if image:
             body.append(f"<img src='{escape(image)}' alt='{escape(heading)}'>")

@@ -16,18 +16,30 @@ if TYPE_CHECKING:
     from nasbench.table import Table
 
 _FACTORIES: dict[str, Callable[[Table | None], Space]] = {}
+_TRAINS_AS: dict[str, str] = {}
 
 
-def register_space(name: str) -> Callable:
-    """Register ``factory(table_or_None) -> Space`` under ``name``; a duplicate name raises."""
+def register_space(name: str, *, trains_as: str | None = None) -> Callable:
+    """Register ``factory(table_or_None) -> Space`` under ``name``; a duplicate name raises.
+
+    ``trains_as`` marks a trainable space (:class:`~nasbench.spaces.trainable.TrainableSpace`): the
+    registered space its tables are indexed by (nb201 tables keep one row per isomorphism class).
+    """
 
     def wrap(factory: Callable[[Table | None], Space]) -> Callable:
         if name in _FACTORIES:
             raise NasbenchError(f"a search space named {name!r} is already registered")
         _FACTORIES[name] = factory
+        if trains_as is not None:
+            _TRAINS_AS[name] = trains_as
         return factory
 
     return wrap
+
+
+def trainable_spaces() -> dict[str, str]:
+    """Names nasbench can train (``nasbench build NAME``), each with the space its tables use."""
+    return dict(_TRAINS_AS)
 
 
 def list_spaces() -> list[str]:
@@ -46,7 +58,7 @@ def space_for_table(table: Table) -> Space:
     return get_space(table.space, table)
 
 
-@register_space("nb201")
+@register_space("nb201", trains_as="nb201-unique")
 def _nb201(table: Table | None) -> Space:
     from nasbench.spaces.nb201 import Nb201Space
 
@@ -68,17 +80,17 @@ def _nbgraph_factory(ops_name: str) -> Callable[[Table | None], Space]:
 register_space("nbgraph")(_nbgraph_factory("all"))
 register_space("nbgraph-proteins")(_nbgraph_factory("proteins"))
 
-__all__ = ["Arch", "Space", "get_space", "list_spaces", "register_space", "space_for_table"]
+__all__ = ["Arch", "Space", "get_space", "list_spaces", "register_space", "trainable_spaces", "space_for_table"]
 
 
-@register_space("mlp")
+@register_space("mlp", trains_as="mlp")
 def _mlp(table: Table | None) -> Space:
     from nasbench.spaces.mlp import MlpSpace
 
     return MlpSpace()
 
 
-@register_space("nb201-unique")
+@register_space("nb201-unique", trains_as="nb201-unique")
 def _nb201_unique(table: Table | None) -> Space:
     from nasbench.spaces.nb201_unique import Nb201UniqueSpace
 
@@ -87,7 +99,7 @@ def _nb201_unique(table: Table | None) -> Space:
     return Nb201UniqueSpace()
 
 
-# --- spaces added with the published-benchmark importers (issue 6) --------------------------------
+# --- spaces of the published-benchmark importers (full and partial tables) --------------------------
 def _subset_of(base: Space, table: Table | None) -> Space:
     from nasbench.spaces.subset import SubsetSpace
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nasbench.draws import Uniforms, uniforms_of
-from nasbench.errors import NasbenchError
+from nasbench.errors import NasbenchError, shorten
 
 Arch = tuple[int, ...]
 
@@ -58,7 +58,7 @@ class Space(ABC):
             return self.arch_of_row(int(value))
         if isinstance(value, str):
             return self.parse(value)
-        raise NasbenchError(f"cannot decode {value!r}: expected an architecture string or a row number")
+        raise NasbenchError(f"cannot decode {shorten(value)}: expected an architecture string or a row number")
 
     # --- rows --------------------------------------------------------------------------------
     @abstractmethod
@@ -81,15 +81,28 @@ class Space(ABC):
         )
 
     def check(self, arch: Sequence[int]) -> Arch:
-        """Return ``arch`` as a tuple, or raise :class:`NasbenchError` if it lies outside the space."""
-        arch = tuple(int(g) for g in arch)
-        if not self.is_valid(arch):
+        """Return ``arch`` as a tuple, or raise :class:`NasbenchError` if it lies outside the space.
+
+        Genes must be integers (``int`` or numpy integers, not booleans): ``("gcn", ...)`` or ``(1.5, ...)``
+        is refused rather than converted.
+        """
+        try:
+            genes = tuple(arch)
+        except TypeError:
+            genes = None
+        if genes is None or not all(isinstance(g, (int, np.integer)) and not isinstance(g, bool) for g in genes):
             raise NasbenchError(
-                f"{arch} is not an architecture of the {self.name} space "
+                f"{shorten(arch)} is not an architecture of the {self.name} space: a gene tuple holds "
+                f"{len(self.n_choices)} integers with ranges {list(self.n_choices)} (string form {self.string_form})"
+            )
+        genes = tuple(int(g) for g in genes)
+        if not self.is_valid(genes):
+            raise NasbenchError(
+                f"{shorten(genes)} is not an architecture of the {self.name} space "
                 f"(expected {len(self.n_choices)} genes with ranges {list(self.n_choices)}, "
                 f"string form {self.string_form})"
             )
-        return arch
+        return genes
 
     def _lookup_from(self, raw_to_row: np.ndarray) -> dict[Arch, int]:
         """A dict from every valid raw gene tuple to its row (raw codes in mixed radix ``n_choices``)."""

@@ -15,9 +15,17 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from nasbench.errors import NasbenchError
-from nasbench.spaces.base import Arch, Space
+from nasbench.errors import NasbenchError, shorten
+from nasbench.spaces.base import Arch
+from nasbench.spaces.trainable import TrainableSpace
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from nasbench.train.schedule import Schedule
 
 LAYERS = (1, 2, 3, 4)
 WIDTHS = (16, 32, 64, 128, 256)
@@ -25,7 +33,7 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid")
 DROPOUTS = (0.0, 0.2, 0.4)
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03)
 _KEYS = ("layers", "width", "act", "dropout", "lr")
-_VALUES = (LAYERS, WIDTHS, ACTIVATIONS, DROPOUTS, LEARNING_RATES)
+_VALUES: tuple[tuple[Any, ...], ...] = (LAYERS, WIDTHS, ACTIVATIONS, DROPOUTS, LEARNING_RATES)
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,7 @@ def _format(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-class MlpSpace(Space):
+class MlpSpace(TrainableSpace):
     """Multilayer perceptrons with their dropout and learning rate."""
 
     name = "mlp"
@@ -57,8 +65,9 @@ class MlpSpace(Space):
 
     def config(self, arch: Arch) -> MlpConfig:
         """The configuration of a gene tuple."""
-        arch = self.check(arch)
-        return MlpConfig(*(values[g] for values, g in zip(_VALUES, arch)))
+        layers, width, activation, dropout, rate = self.check(arch)
+        return MlpConfig(LAYERS[layers], WIDTHS[width], ACTIVATIONS[activation], DROPOUTS[dropout],
+                         LEARNING_RATES[rate])
 
     def encode(self, arch: Arch) -> str:
         return ",".join(f"{k}={_format(v[g])}" for k, v, g in zip(_KEYS, _VALUES, self.check(arch)))
@@ -66,18 +75,20 @@ class MlpSpace(Space):
     def parse(self, text: str) -> Arch:
         fields = [f.split("=", 1) for f in text.strip().split(",")]
         if [f[0].strip() for f in fields] != list(_KEYS) or any(len(f) != 2 for f in fields):
-            raise NasbenchError(f"malformed mlp configuration {text!r}: expected {self.string_form}")
+            raise NasbenchError(f"malformed mlp configuration {shorten(text)}: expected {self.string_form}")
         genes = []
+        values: tuple[object, ...]
         for (key, raw), values in zip(fields, _VALUES):
+            value: object
             try:
-                value = type(values[0])(raw.strip())
+                value = type(values[0])(raw.strip())  # type: ignore[call-arg]
             except ValueError:
                 value = None
-            matches = [i for i, v in enumerate(values) if v == value or (isinstance(v, float) and value is not None
-                                                                        and abs(v - value) < 1e-12)]
+            matches = [i for i, v in enumerate(values) if v == value or (
+                isinstance(v, float) and isinstance(value, float) and abs(v - value) < 1e-12)]
             if not matches:
-                raise NasbenchError(f"malformed mlp configuration {text!r}: {key}={raw.strip()} is not one of "
-                                    f"{', '.join(_format(v) for v in values)}")
+                raise NasbenchError(f"malformed mlp configuration {shorten(text)}: {key}={shorten(raw.strip())} is "
+                                    f"not one of {', '.join(_format(v) for v in values)}")
             genes.append(matches[0])
         return tuple(genes)
 
@@ -95,3 +106,22 @@ class MlpSpace(Space):
             genes.append(row % n)
             row //= n
         return tuple(reversed(genes))
+
+    # --- training (TrainableSpace) -----------------------------------------------------------
+    def build_model(self, arch: Arch, schedule: Schedule, generator: torch.Generator) -> nn.Module:
+        from nasbench.train.models import MlpNetwork
+
+        return MlpNetwork(self.config(arch), generator)
+
+    def build_optimiser(self, arch: Arch, model: nn.Module, schedule: Schedule) -> tuple[torch.optim.Optimizer, float]:
+        """Adam without weight decay at the configuration's learning rate."""
+        import torch
+
+        rate = self.config(arch).learning_rate
+        return torch.optim.Adam(model.parameters(), lr=rate, foreach=True), rate
+
+    def describe_schedule(self, schedule: Schedule) -> dict[str, object]:
+        return {"epochs": schedule.epochs, "batch_size": schedule.batch_size,
+                "train_examples": schedule.train_examples or "all", "optimizer": "Adam (lr from the configuration)",
+                "lr_schedule": "cosine to 0 per step over all epochs", "threads": schedule.threads,
+                "clock": schedule.clock, "cpu_kernels": schedule.cpu_kernels}

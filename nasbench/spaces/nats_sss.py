@@ -15,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-from nasbench.errors import NasbenchError
+from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces.base import Arch, Space
 
 CHANNELS = (8, 16, 24, 32, 40, 48, 56, 64)
@@ -43,7 +43,7 @@ class NatsSssSpace(Space):
         except ValueError:
             arch = ()
         if len(parts) != N_STAGES or len(arch) != N_STAGES:
-            raise NasbenchError(f"malformed NATS-sss configuration {text!r}: expected {self.string_form}")
+            raise NasbenchError(f"malformed NATS-sss configuration {shorten(text)}: expected {self.string_form}")
         return arch
 
     def index(self, arch: Arch) -> int:

@@ -14,7 +14,8 @@ the 423,624 distinct graphs (graphs with many isomorphic encodings come up more 
 
 Example:
     >>> space = Nb101Space()
-    >>> arch = space.parse("010000000000000000000|conv3x3-bn-relu,conv3x3-bn-relu,conv3x3-bn-relu,conv3x3-bn-relu,conv3x3-bn-relu")
+    >>> ops = ",".join(["conv3x3-bn-relu"] * 5)
+    >>> arch = space.parse("010000000000000000000|" + ops)
     >>> space.is_valid(arch)
     False
 """
@@ -28,7 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nasbench.errors import NasbenchError
+from nasbench.draws import Uniforms
+from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces.base import Arch, Space
 
 if TYPE_CHECKING:
@@ -107,7 +109,8 @@ def genes_of(matrix: np.ndarray, ops: Sequence[str]) -> Arch:
     if not 2 <= n <= N_VERTICES or matrix.shape != (n, n):
         raise NasbenchError(f"a NAS-Bench-101 cell has 2..{N_VERTICES} vertices, not a {matrix.shape} matrix")
     if ops[0] != "input" or ops[-1] != "output" or any(op not in OPS for op in ops[1:-1]):
-        raise NasbenchError(f"NAS-Bench-101 ops must be input, {{{', '.join(OPS)}}}..., output; got {list(ops)}")
+        raise NasbenchError(f"NAS-Bench-101 ops must be input, {{{', '.join(OPS)}}}..., output; "
+                            f"got {shorten(list(ops))}")
     place = list(range(n - 1)) + [N_VERTICES - 1]
     full = np.zeros((N_VERTICES, N_VERTICES), dtype=np.int8)
     full[np.ix_(place, place)] = matrix
@@ -178,7 +181,7 @@ class Nb101Space(Space):
         op_list = ops.split(",")
         if len(bits) != len(EDGES) or set(bits) - {"0", "1"} or len(op_list) != N_INTERIOR \
                 or any(op not in OPS for op in op_list):
-            raise NasbenchError(f"malformed NAS-Bench-101 cell {text!r}: expected {self.string_form}")
+            raise NasbenchError(f"malformed NAS-Bench-101 cell {shorten(text)}: expected {self.string_form}")
         return tuple(int(b) for b in bits) + tuple(OPS.index(op) for op in op_list)
 
     # --- validity and hashing ----------------------------------------------------------------
@@ -218,12 +221,12 @@ class Nb101Space(Space):
 
     def arch_of_row(self, row: int) -> Arch:
         self._need_table()
-        if not 0 <= row < self.size:
+        if not 0 <= row < self.size or self._codes is None:
             raise NasbenchError(f"row {row} is outside this nb101 table (0..{self.size - 1})")
         return arch_of_code(int(self._codes[row]))
 
     # --- moves -------------------------------------------------------------------------------
-    def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
+    def mutate(self, arch: Arch, rng: np.random.Generator | Uniforms) -> Arch:
         """Change one gene (uniform position, uniform new value), retrying until the cell is valid and
         is a different graph (a change to a pruned vertex alone would leave the network unchanged)."""
         own = self.module_hash(arch)
@@ -236,7 +239,8 @@ class Nb101Space(Space):
         """Valid cells one gene away, one per distinct graph (by module hash) other than ``arch``'s."""
         seen = {self.module_hash(arch)}
         result = []
-        variants = [arch[:p] + (v,) + arch[p + 1:] for p, n in enumerate(self.n_choices) for v in range(n) if v != arch[p]]
+        variants = [arch[:p] + (v,) + arch[p + 1:]
+                    for p, n in enumerate(self.n_choices) for v in range(n) if v != arch[p]]
         for other in filter(self.is_valid, variants):
             key = self.module_hash(other)
             if key not in seen:

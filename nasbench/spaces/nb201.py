@@ -9,7 +9,8 @@ isomorphism classes are available through :meth:`Nb201Space.isomorphism_class` f
 
 Example:
     >>> space = Nb201Space()
-    >>> space.index(space.parse("|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"))
+    >>> cell = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"
+    >>> space.index(space.parse(cell))
     0
 """
 
@@ -19,19 +20,28 @@ import itertools
 import re
 from functools import cached_property
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nasbench.errors import NasbenchError
-from nasbench.spaces.base import Arch, Space
+from nasbench.errors import NasbenchError, shorten
+from nasbench.spaces.base import Arch
+from nasbench.spaces.trainable import TrainableSpace
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from nasbench.train.schedule import Schedule
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 #: (target node, source node) of each edge, in gene order
 EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
-_PATTERN = re.compile(r"^\|([a-z_0-9]+)~0\|\+\|([a-z_0-9]+)~0\|([a-z_0-9]+)~1\|\+\|([a-z_0-9]+)~0\|([a-z_0-9]+)~1\|([a-z_0-9]+)~2\|$")
+_OP = r"([a-z_0-9]+)"
+_PATTERN = re.compile(rf"^\|{_OP}~0\|\+\|{_OP}~0\|{_OP}~1\|\+\|{_OP}~0\|{_OP}~1\|{_OP}~2\|$")
 
 
-class Nb201Space(Space):
+class Nb201Space(TrainableSpace):
     """NAS-Bench-201 cells in NATS-tss index order."""
 
     name = "nb201"
@@ -39,7 +49,8 @@ class Nb201Space(Space):
     string_form = "|op~0|+|op~0|op~1|+|op~0|op~1|op~2| with op in " + ", ".join(OPS)
 
     def __init__(self) -> None:
-        order = np.load(resources.files("nasbench.spaces") / "data" / "nb201_order.npy")
+        with resources.as_file(resources.files("nasbench.spaces") / "data" / "nb201_order.npy") as order_file:
+            order = np.load(order_file)
         self._row_codes = order.astype(np.int64)
         raw = self._row_codes @ (5 ** np.arange(5, -1, -1))
         self._raw_to_row = np.empty(len(raw), dtype=np.int64)
@@ -57,7 +68,7 @@ class Nb201Space(Space):
     def parse(self, text: str) -> Arch:
         match = _PATTERN.match(text.strip())
         if match is None or any(op not in OPS for op in match.groups()):
-            raise NasbenchError(f"malformed NAS-Bench-201 cell {text!r}: expected {self.string_form}")
+            raise NasbenchError(f"malformed NAS-Bench-201 cell {shorten(text)}: expected {self.string_form}")
         return tuple(OPS.index(op) for op in match.groups())
 
     def raw_code(self, arch: Arch) -> int:
@@ -186,3 +197,28 @@ class Nb201Space(Space):
             if best is None or form < best:
                 best = form
         return repr(best)
+
+    # --- training (TrainableSpace) -----------------------------------------------------------
+    def build_model(self, arch: Arch, schedule: Schedule, generator: torch.Generator) -> nn.Module:
+        from nasbench.train.models import Nb201Network
+
+        return Nb201Network(self.check(arch), channels=schedule.channels, cells_per_stage=schedule.cells_per_stage)
+
+    def build_optimiser(self, arch: Arch, model: nn.Module, schedule: Schedule) -> tuple[torch.optim.Optimizer, float]:
+        """NAS-Bench-201's recipe: SGD with Nesterov momentum and weight decay at the schedule's rate."""
+        import torch
+
+        optimiser = torch.optim.SGD(model.parameters(), lr=schedule.learning_rate, momentum=schedule.momentum,
+                                    weight_decay=schedule.weight_decay, nesterov=True, foreach=True)
+        return optimiser, schedule.learning_rate
+
+    def describe_schedule(self, schedule: Schedule) -> dict[str, object]:
+        statistics = ("precise BN: recomputed over the training examples before each evaluation"
+                      if schedule.precise_bn else "running averages of training (momentum 0.1)")
+        return {"epochs": schedule.epochs, "batch_size": schedule.batch_size,
+                "train_examples": schedule.train_examples or "all", "channels": schedule.channels,
+                "cells_per_stage": schedule.cells_per_stage, "optimizer": "SGD nesterov",
+                "learning_rate": schedule.learning_rate, "momentum": schedule.momentum,
+                "weight_decay": schedule.weight_decay, "lr_schedule": "cosine to 0 per step over all epochs",
+                "threads": schedule.threads, "clock": schedule.clock, "batch_norm_statistics": statistics,
+                "cpu_kernels": schedule.cpu_kernels}

@@ -10,9 +10,15 @@ Example:
     >>> space.size
     5425
     >>> a = space.parse("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|")
-    >>> b = space.parse("|avg_pool_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|")
-    >>> space.index(a) == space.index(b)  # both cut the output off: one class
+    >>> b = space.parse("|avg_pool_3x3~0|+|skip_connect~0|none~1|+|none~0|none~1|none~2|")
+    >>> space.index(a) == space.index(b)  # every edge into node 3 (the output) is none: both cut it off
     True
+    >>> c = space.parse("|avg_pool_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|")
+    >>> d = space.parse("|avg_pool_3x3~0|+|none~0|none~1|+|avg_pool_3x3~0|none~1|none~2|")
+    >>> space.index(c) == space.index(d)  # pooling, then a skip to the output, is pooling straight to it
+    True
+    >>> space.index(a) == space.index(c)
+    False
 """
 
 from __future__ import annotations
@@ -45,7 +51,8 @@ class Nb201UniqueSpace(Nb201Space):
         nats = Nb201Space()
         self._class_of_raw = raw_to_class_row(nats) if raw_to_row is None else np.asarray(raw_to_row, dtype=np.int64)
         if self._class_of_raw.shape != (self.n_raw,):
-            raise NasbenchError(f"an nb201-unique raw-to-row map needs {self.n_raw} entries, not {self._class_of_raw.shape}")
+            raise NasbenchError(f"an nb201-unique raw-to-row map needs {self.n_raw} entries, "
+                                f"not {self._class_of_raw.shape}")
         n_rows = int(self._class_of_raw.max()) + 1
         representative = np.full(n_rows, -1, dtype=np.int64)
         for nats_row in range(nats.size - 1, -1, -1):  # backwards, so the first NATS row wins
@@ -69,3 +76,10 @@ class Nb201UniqueSpace(Nb201Space):
     def raw_to_row(self) -> np.ndarray:
         """The map from raw code to row (stored in tables as ``extra/raw_to_row``)."""
         return self._class_of_raw
+
+    def row_codes(self) -> np.ndarray:
+        """Each row's NATS-tss row (the class member that stands for it)."""
+        return self.nats_rows.astype(np.int64)
+
+    def stored_arrays(self) -> dict[str, np.ndarray]:
+        return {"raw_to_row": self.raw_to_row}

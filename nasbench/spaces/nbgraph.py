@@ -18,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
-from nasbench.errors import NasbenchError
+from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces.base import Arch, Space
 
 LINKS = ((0, 0, 0, 0), (0, 0, 0, 1), (0, 0, 1, 1), (0, 0, 1, 2), (0, 0, 1, 3),
@@ -93,12 +93,13 @@ class NbGraphSpace(Space):
             arch = (LINKS.index(link),) + tuple(self.ops.index(op) for op in ops)
         except ValueError:
             raise NasbenchError(
-                f"malformed {self.name} architecture {text!r}: expected {self.string_form}, with a link among "
-                f"{[','.join(map(str, l)) for l in LINKS]} and ops among {', '.join(self.ops)}") from None
+                f"malformed {self.name} architecture {shorten(text)}: expected {self.string_form}, with a link among "
+                f"{[','.join(map(str, link)) for link in LINKS]} and ops among {', '.join(self.ops)}") from None
         if len(arch) != 5:
-            raise NasbenchError(f"malformed {self.name} architecture {text!r}: expected four ops ({self.string_form})")
+            raise NasbenchError(f"malformed {self.name} architecture {shorten(text)}: "
+                                f"expected four ops ({self.string_form})")
         if not self.is_valid(arch):
-            raise NasbenchError(f"{text!r} is outside the {self.name} space: the all-skip cell is excluded")
+            raise NasbenchError(f"{shorten(text)} is outside the {self.name} space: the all-skip cell is excluded")
         return arch
 
     def valid_mask(self, genes: np.ndarray) -> np.ndarray:
@@ -116,7 +117,8 @@ class NbGraphSpace(Space):
             arch = self.check(arch)  # raises for genes out of range
             if arch in self._lookup:
                 return self._lookup[arch]
-            raise NasbenchError(f"{self.encode(arch)} is outside the {self.name} space: the all-skip cell is excluded") from None
+            raise NasbenchError(f"{self.encode(arch)} is outside the {self.name} space: "
+                                "the all-skip cell is excluded") from None
 
     def key(self, row: int) -> int:
         """The package's key (``valid_hash``) of a row."""

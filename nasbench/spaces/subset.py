@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from nasbench.draws import Uniforms
 from nasbench.errors import NasbenchError
 from nasbench.spaces.base import Arch, Space
 
@@ -34,7 +35,8 @@ class SubsetSpace(Space):
         self._row_of = {base_row: row for row, base_row in enumerate(self._base_rows)}
         if len(self._row_of) != len(self._base_rows):
             raise NasbenchError(f"a {self.name} space lists the same architecture twice")
-        self.string_form = f"{base.string_form} (one of the {len(self._base_rows)} architectures this partial table holds)"
+        self.string_form = (f"{base.string_form} (one of the {len(self._base_rows)} architectures "
+                            "this partial table holds)")
 
     @property
     def size(self) -> int:
@@ -65,7 +67,7 @@ class SubsetSpace(Space):
         """Uniform over the rows the table holds (rejection over the full space would rarely hit one)."""
         return self.arch_of_row(int(rng.integers(self.size)))
 
-    def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
+    def mutate(self, arch: Arch, rng: np.random.Generator | Uniforms) -> Arch:
         """A uniformly chosen one-gene neighbour held by the table; where the table holds none, a
         uniformly chosen other row (a partial table may hold no neighbour at all)."""
         candidates = self.neighbours(arch)

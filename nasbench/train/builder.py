@@ -5,7 +5,8 @@ The table at ``out`` holds every row of the space from the start (missing entrie
 chunks: before each chunk it re-reads which entries are still missing (so two builders on one table
 mostly split the work), trains the chunk on a pool of single-threaded worker processes, and appends
 it under the table's lock (see :mod:`nasbench.train.store`). Killing it loses at most the chunk in
-flight; running the same command again resumes.
+flight; running the same command again resumes. Training runs in processes pinned to the schedule's
+kernels (:mod:`nasbench.train.numerics`): the pool's workers always, this process when it is pinned.
 
 Example (a two-entry table; the CLI is ``nasbench build mlp --dataset mnist1d --seeds 0 --epochs 2
 --archs FILE --out PATH``):
@@ -31,14 +32,11 @@ from functools import cache
 from pathlib import Path
 
 from nasbench.errors import NasbenchError
-from nasbench.spaces.base import Space
+from nasbench.spaces.trainable import TrainableSpace, trainable
 from nasbench.table import Table
-from nasbench.train import store
+from nasbench.train import numerics, store
 from nasbench.train.data import DATASETS
 from nasbench.train.schedule import Schedule
-
-#: spaces the builder trains, and the registered space their tables use
-TRAINABLE = {"mlp": "mlp", "nb201": "nb201-unique", "nb201-unique": "nb201-unique"}
 
 
 @dataclass(frozen=True)
@@ -52,16 +50,17 @@ class BuildSummary:
 
 
 @cache
-def table_space(name: str) -> Space:
+def table_space(name: str) -> TrainableSpace:
     """The space a table of ``name`` is indexed by (nb201 tables keep one row per isomorphism class)."""
-    from nasbench.spaces import get_space
+    from nasbench.spaces import get_space, trainable_spaces
 
-    if name not in TRAINABLE:
-        raise NasbenchError(f"nasbench cannot train the space {name!r}; trainable spaces: {', '.join(TRAINABLE)}")
-    return get_space(TRAINABLE[name])
+    known = trainable_spaces()
+    if name not in known:
+        raise NasbenchError(f"nasbench cannot train the space {name!r}; trainable spaces: {', '.join(sorted(known))}")
+    return trainable(get_space(known[name]))
 
 
-def read_archs(path: str | os.PathLike, space: Space) -> list[int]:
+def read_archs(path: str | os.PathLike, space: TrainableSpace) -> list[int]:
     """Rows of the architectures listed in ``path`` (one string per line; blank lines and ``#`` comments skipped).
 
     A line that does not parse raises :class:`NasbenchError` naming the file and the line.
@@ -87,8 +86,8 @@ def read_archs(path: str | os.PathLike, space: Space) -> list[int]:
     return rows
 
 
-def check_compatible(table: Table, space: Space, dataset: str, schedule: Schedule) -> None:
-    """Refuse to extend ``table`` with entries of another space, dataset or schedule."""
+def check_compatible(table: Table, space: TrainableSpace, dataset: str, schedule: Schedule, device: str) -> None:
+    """Refuse to extend ``table`` with entries of another space, dataset, schedule or numerics."""
     if table.space != space.name:
         raise NasbenchError(f"{table.path} holds the {table.space} space, not {space.name}; choose another --out")
     if table.extra.get("dataset") != dataset:
@@ -100,9 +99,11 @@ def check_compatible(table: Table, space: Space, dataset: str, schedule: Schedul
                             f"{schedule.epochs} cannot extend it (a shorter or longer schedule is another table)")
     if stored != schedule:
         raise NasbenchError(f"{table.path} was built with schedule {stored}, not {schedule}")
+    store.check_numerics(table, schedule, device)
 
 
-def _worker_init(threads: int) -> None:
+def _worker_init(cpu_kernels: str, threads: int) -> None:
+    numerics.pin(cpu_kernels)  # before this fresh process runs its first torch kernel
     import torch
 
     torch.set_num_threads(threads)
@@ -147,10 +148,10 @@ def build(space_name: str, *, dataset: str, seeds: Sequence[int], epochs: int, o
     with store.locked(out):
         if out.exists():
             table = Table.open(out, verify="full")
-            check_compatible(table, space, dataset, schedule)
+            check_compatible(table, space, dataset, schedule, device)
             store.add_seeds(out, space, seeds)
         else:
-            store.create(out, space, dataset=dataset, seeds=seeds, schedule=schedule, command=command)
+            store.create(out, space, dataset=dataset, seeds=seeds, schedule=schedule, command=command, device=device)
     workers = workers or (1 if device != "cpu" else os.cpu_count() or 1)
     todo = store.missing(out, rows, seeds)
     if limit is not None:
@@ -162,7 +163,9 @@ def build(space_name: str, *, dataset: str, seeds: Sequence[int], epochs: int, o
         bar = tqdm(total=len(todo), desc=out.stem, unit="run", smoothing=0.02)
     trained = 0
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch thread pools
-    pool = context.Pool(workers, initializer=_worker_init, initargs=(schedule.threads,)) if workers > 1 else None
+    in_process = workers == 1 and (device != "cpu" or numerics.is_pinned(schedule.cpu_kernels))
+    pool = None if in_process else context.Pool(workers, initializer=_worker_init,
+                                                initargs=(schedule.cpu_kernels, schedule.threads))
     try:
         for first in range(0, len(todo), chunk):
             wanted = set(store.missing(out, rows, seeds))  # another builder may have stored some meanwhile

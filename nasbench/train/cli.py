@@ -40,6 +40,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="recompute batch-norm statistics over the training examples before each evaluation")
     parser.add_argument("--clock", choices=("wall", "process"), default=None,
                         help="what train_time measures: wall seconds (default) or CPU seconds of the training process")
+    parser.add_argument("--cpu-kernels", choices=("avx2", "native"), default=None,
+                        help="CPU kernels torch trains with: avx2 (default; the shipped tables') or the CPU's own")
     parser.add_argument("--train-examples", type=int, default=None,
                         help="train on the first N examples of the training split (default: all)")
     parser.add_argument("--limit", type=int, default=None, help="stop after this many entries")
@@ -54,7 +56,7 @@ def _command(args: argparse.Namespace) -> str:
     for flag, value in (("--archs", args.archs), ("--device", args.device), ("--channels", args.channels),
                         ("--batch-size", args.batch_size),
                         ("--learning-rate", args.learning_rate), ("--train-examples", args.train_examples),
-                        ("--clock", args.clock),
+                        ("--clock", args.clock), ("--cpu-kernels", args.cpu_kernels),
                         ("--out", args.out)):
         if value is not None:
             words += [flag, str(value)]
@@ -67,16 +69,22 @@ def handler(args: argparse.Namespace) -> int:
     """Run ``nasbench build``; bad input raises :class:`NasbenchError` for the main CLI to print."""
     import importlib.util
 
-    if importlib.util.find_spec("torch") is None:
-        raise NasbenchError("nasbench build trains with PyTorch, which is not installed (pip install torch)")
-    from nasbench.train.builder import build
-    from nasbench.train.schedule import Schedule
+    from nasbench.train import numerics
 
+    if importlib.util.find_spec("torch") is None:
+        raise NasbenchError(f"nasbench build trains with PyTorch, which is not installed; install the pinned CPU "
+                            f"build: {numerics.INSTALL_HINT}")
     if args.epochs < 1:
         raise NasbenchError(f"--epochs must be at least 1, not {args.epochs}")
+    from nasbench.train.schedule import Schedule
+
     given = {"channels": args.channels, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
-             "train_examples": args.train_examples, "precise_bn": args.precise_bn or None, "clock": args.clock}
+             "train_examples": args.train_examples, "precise_bn": args.precise_bn or None, "clock": args.clock,
+             "cpu_kernels": args.cpu_kernels}
     overrides = {key: value for key, value in given.items() if value is not None}
+    numerics.pin(overrides.get("cpu_kernels", "avx2"))  # this process trains with one worker: pin before torch
+    from nasbench.train.builder import build
+
     summary = build(args.space, dataset=args.dataset, seeds=args.seeds, epochs=args.epochs, out=args.out,
                     archs_file=args.archs, device=args.device, workers=args.workers, chunk=args.chunk,
                     schedule=Schedule(epochs=args.epochs, **overrides), limit=args.limit,

@@ -37,7 +37,8 @@ N_CLASSES = 10
 
 
 def _relu_conv_bn(c_in: int, c_out: int, width: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.ReLU(), nn.Conv1d(c_in, c_out, width, stride, width // 2, bias=False), nn.BatchNorm1d(c_out))
+    return nn.Sequential(nn.ReLU(), nn.Conv1d(c_in, c_out, width, stride, width // 2, bias=False),
+                         nn.BatchNorm1d(c_out))
 
 
 class AveragePool3(nn.Module):
@@ -191,7 +192,9 @@ def count_flops(model: nn.Module, example: torch.Tensor) -> int:
 
     def hook(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
         nonlocal total
-        per_output = module.weight[0].numel()  # (in_channels / groups) x kernel width, or in_features
+        weight = module.weight
+        assert isinstance(weight, torch.Tensor)
+        per_output = weight[0].numel()  # (in_channels / groups) x kernel width, or in_features
         total += output[0].numel() * per_output
 
     handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv1d, nn.Linear))]

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nasbench.errors import NasbenchError
-from nasbench.spaces.base import Space
-from nasbench.spaces.mlp import MlpSpace
+from nasbench.train.numerics import Numerics, check_kernels
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,9 @@ class Schedule:
 
     ``clock`` is what ``train_time`` measures: ``"wall"`` seconds, or ``"process"`` CPU seconds of the
     (single-threaded) training process, which other jobs on the machine do not inflate (CPU only).
+
+    ``cpu_kernels`` selects the CPU kernels torch trains with (:mod:`nasbench.train.numerics`):
+    ``"avx2"`` (the kernels both shipped tables were built with) or ``"native"``.
     """
 
     epochs: int
@@ -53,6 +55,7 @@ class Schedule:
     train_examples: int | None = None
     precise_bn: bool = False
     clock: str = "wall"
+    cpu_kernels: str = "avx2"
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.channels < 1 or self.cells_per_stage < 1 or (
@@ -61,21 +64,7 @@ class Schedule:
                                 f"not {self}")
         if self.clock not in ("wall", "process"):
             raise NasbenchError(f"the training clock must be 'wall' or 'process', not {self.clock!r}")
-
-    def describe(self, space: Space) -> dict[str, object]:
-        """The schedule as table attributes."""
-        if isinstance(space, MlpSpace):
-            return {"epochs": self.epochs, "batch_size": self.batch_size, "train_examples": self.train_examples or "all",
-                    "optimizer": "Adam (lr from the configuration)",
-                    "lr_schedule": "cosine to 0 per step over all epochs", "threads": self.threads,
-                    "clock": self.clock}
-        return {"epochs": self.epochs, "batch_size": self.batch_size, "train_examples": self.train_examples or "all",
-                "channels": self.channels,
-                "cells_per_stage": self.cells_per_stage, "optimizer": "SGD nesterov",
-                "learning_rate": self.learning_rate, "momentum": self.momentum, "weight_decay": self.weight_decay,
-                "lr_schedule": "cosine to 0 per step over all epochs", "threads": self.threads, "clock": self.clock,
-                "batch_norm_statistics": ("precise BN: recomputed over the training examples before each evaluation"
-                                          if self.precise_bn else "running averages of training (momentum 0.1)")}
+        check_kernels(self.cpu_kernels)
 
 
 @dataclass(frozen=True)
@@ -97,6 +86,8 @@ class TrainResult:
     train_time: np.ndarray
     params: int
     flops: int
+    #: what else its numbers depend on (torch, kernels, threads), as measured by the process that trained it
+    numerics: Numerics | None = None
 
 
 #: the per-epoch curves of a :class:`TrainResult`, in the order tables store them

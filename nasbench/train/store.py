@@ -6,7 +6,9 @@ that has not been trained yet is NaN everywhere. Appending is a read-modify-writ
 ``<table>.lock``, and the write itself is atomic (:func:`nasbench.table.write_table` writes a
 temporary file and renames it), so a builder killed at any moment leaves the previous table intact,
 and two writers (builders or live fallbacks) never lose or duplicate an entry: an entry already
-present when an append arrives is kept, and the late copy is dropped.
+present when an append arrives is kept, and the late copy is dropped. An entry trained under other
+numerics than the table records (:mod:`nasbench.train.numerics`: torch version, kernels, threads,
+device) is refused, so every row of a table is comparable with every other.
 
 Example:
     >>> import tempfile, os
@@ -28,13 +30,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from nasbench.errors import NasbenchError
 from nasbench.spaces.base import Space
-from nasbench.spaces.nb201_unique import Nb201UniqueSpace
+from nasbench.spaces.trainable import trainable
 from nasbench.table import MetricInfo, Split, Table, write_table
+from nasbench.train import numerics
 from nasbench.train.data import SPLIT_DESCRIPTION, load_dataset
 from nasbench.train.schedule import CURVES, Schedule, TrainResult
 
@@ -87,40 +91,58 @@ def machine() -> str:
     except OSError:
         pass
     gpu = f", CUDA {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
-    return f"{platform.node()}: {os.cpu_count()} x {cpu}{gpu}; {platform.system()} {platform.release()}; torch {torch.__version__}"
+    return (f"{platform.node()}: {os.cpu_count()} x {cpu}{gpu}; {platform.system()} {platform.release()}; "
+            f"torch {torch.__version__}")
 
 
 @contextmanager
 def locked(path: str | os.PathLike) -> Iterator[None]:
-    """Hold the exclusive lock of table ``path`` (``<path>.lock``, created if absent)."""
+    """Hold the exclusive lock of table ``path``: ``<path>.lock``, created for the hold and removed after it.
+
+    Removing a lock file is safe only because every holder checks, once it has the lock, that the
+    file it locked is still the one at ``<path>.lock``: a process that waited on a file another
+    holder has since removed finds it gone (or replaced) and starts again on the current file, so
+    two processes never hold locks on two different files at once. A holder killed with ``kill -9``
+    leaves the file behind; the next holder reuses it and removes it.
+    """
     lock_path = Path(f"{path}.lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    while True:
+        handle = open(lock_path, "a+")
         try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            if _same_file(handle, lock_path):
+                break
+        except BaseException:
+            handle.close()
+            raise
+        handle.close()  # the file was removed while this process waited: lock the current one
+    try:
+        yield
+    finally:
+        lock_path.unlink(missing_ok=True)  # still under the lock; waiters see it gone and retry
+        handle.close()
 
 
-def _row_codes(space: Space) -> np.ndarray:
-    if isinstance(space, Nb201UniqueSpace):
-        return space.nats_rows.astype(np.int64)
-    return np.arange(space.size, dtype=np.int64)
+def _same_file(handle: IO[str], path: Path) -> bool:
+    try:
+        here, there = os.fstat(handle.fileno()), os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _write(path: Path, table_attrs: dict, *, space: Space, seeds: Sequence[int], fidelities: np.ndarray,
            metrics: dict[str, np.ndarray], live: np.ndarray) -> None:
-    extra = {"live": live.astype(np.int8)}
-    if isinstance(space, Nb201UniqueSpace):
-        extra["raw_to_row"] = space.raw_to_row
+    extra = {"live": live.astype(np.int8), **trainable(space).stored_arrays()}
     complete = bool(np.all(~np.isnan(metrics["valid_accuracy"][:, :, -1])))
     table_attrs = dict(table_attrs, partial=not complete,
                        n_trained=int(np.sum(~np.isnan(metrics["valid_accuracy"][:, :, -1]))),
                        n_live=int(live.sum()))
     write_table(path, name=path.stem, space=space.name,
-                archs=[space.encode(space.arch_of_row(r)) for r in range(space.size)], codes=_row_codes(space),
-                seeds=list(seeds), fidelities=fidelities, fidelity_unit="epochs",
+                archs=[space.encode(space.arch_of_row(r)) for r in range(space.size)],
+                codes=trainable(space).row_codes(), seeds=list(seeds), fidelities=fidelities.tolist(),
+                fidelity_unit="epochs",
                 metrics={name: (metrics[name], METRICS[name]) for name in METRICS},
                 source=f"trained by nasbench ({table_attrs['dataset']}, {space.name} space)", licence=LICENCE,
                 version="1", search_metric="valid_accuracy", test_metric="test_accuracy", cost_metric="train_time",
@@ -128,15 +150,21 @@ def _write(path: Path, table_attrs: dict, *, space: Space, seeds: Sequence[int],
 
 
 def create(path: str | os.PathLike, space: Space, *, dataset: str, seeds: Sequence[int], schedule: Schedule,
-           command: str) -> None:
-    """Write an empty table (every entry NaN) for ``space`` trained on ``dataset`` under ``schedule``."""
+           command: str, device: str = "cpu") -> None:
+    """Write an empty table (every entry NaN) for ``space`` trained on ``dataset`` under ``schedule``.
+
+    The table records the numerics its entries must be trained under: this torch on ``device`` with
+    the schedule's kernels and threads.
+    """
     path = Path(path)
     data = load_dataset(dataset)
     shape = (space.size, len(seeds), schedule.epochs)
     attrs = {"dataset": dataset, "split": SPLIT_DESCRIPTION, "split_hash": data.split_hash,
-             "schedule": dataclasses.asdict(schedule), "schedule_description": schedule.describe(space),
+             "schedule": dataclasses.asdict(schedule),
+             "schedule_description": trainable(space).describe_schedule(schedule),
              "fidelity_note": FIDELITY_NOTE, "train_time": train_time_kind(schedule), "builds": [],
-             "created_by": command}
+             "created_by": command,
+             "numerics": numerics.expected(schedule.cpu_kernels, device, schedule.threads).as_attrs()}
     _write(path, attrs, space=space, seeds=seeds, fidelities=np.arange(1, schedule.epochs + 1, dtype=np.float64),
            metrics={name: np.full(shape, np.nan) for name in METRICS}, live=np.zeros(shape[:2], dtype=np.int8))
 
@@ -147,6 +175,20 @@ def schedule_of(table: Table) -> Schedule:
     if not isinstance(stored, dict):
         raise NasbenchError(f"table {table.name} was not built by nasbench's trainer, so it cannot be extended")
     return Schedule(**stored)
+
+
+def numerics_of(table: Table) -> numerics.Numerics | None:
+    """The numerics a nasbench-trained table's entries were trained under (``None``: not recorded)."""
+    stored = table.extra.get("numerics")
+    return numerics.Numerics.from_attrs(stored) if isinstance(stored, dict) else None
+
+
+def check_numerics(table: Table, schedule: Schedule, device: str) -> None:
+    """Refuse to train entries for ``table`` here on ``device`` if they would not be comparable with its own."""
+    recorded = numerics_of(table)
+    if recorded is not None:
+        numerics.explain(recorded, numerics.expected(schedule.cpu_kernels, device, schedule.threads),
+                         f"table {table.name}")
 
 
 def missing(path: str | os.PathLike, rows: Sequence[int], seeds: Sequence[int]) -> list[tuple[int, int]]:
@@ -186,10 +228,16 @@ def append(path: str | os.PathLike, space: Space, entries: Sequence[Entry], *, l
         live_flags = np.array(table.dataset("extra/live"))
         column = {int(s): i for i, s in enumerate(table.seeds)}
         n_epochs = len(table.fidelities)
+        recorded = numerics_of(table)
         added = 0
         for entry in entries:
+            if recorded is not None:
+                if entry.result.numerics is None:
+                    raise NasbenchError(f"table {table.name} takes only entries that record their numerics")
+                numerics.explain(recorded, entry.result.numerics, f"table {table.name}")
             if entry.seed not in column:
-                raise NasbenchError(f"table {table.name} has no seed {entry.seed}; its seeds are {table.seeds.tolist()}")
+                raise NasbenchError(f"table {table.name} has no seed {entry.seed}; "
+                                    f"its seeds are {table.seeds.tolist()}")
             s = column[entry.seed]
             if not np.isnan(metrics["valid_accuracy"][entry.row, s, -1]):
                 continue  # another writer stored it first

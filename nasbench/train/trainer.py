@@ -4,6 +4,10 @@ Deterministic on CPU: parameters, data order and dropout masks all come from ``t
 objects seeded from ``(seed, architecture string)``, deterministic algorithms are requested, and the
 thread count is fixed (one thread: on this scale of model, threads cost more in synchronisation than
 they gain, and two single-threaded processes train twice as many networks as one two-threaded one).
+The same bits on another CPU need the same kernels too: training runs with the schedule's
+``cpu_kernels`` (:mod:`nasbench.train.numerics`), in a pinned child process if this one is not pinned,
+and every result records the :class:`~nasbench.train.numerics.Numerics` it was trained under. The
+space says which network and optimiser an architecture gets (:class:`~nasbench.spaces.trainable.TrainableSpace`).
 
 Where the time goes, and what is done about it (profiled on a 2-core CPU, nb201 at 8 channels): a
 step is a few dozen tiny kernels, so Python and dispatch overhead dominate, not arithmetic. Hence:
@@ -36,9 +40,8 @@ from torch import nn
 
 from nasbench.errors import NasbenchError
 from nasbench.spaces.base import Arch, Space
-from nasbench.spaces.mlp import MlpSpace
-from nasbench.spaces.nb201 import Nb201Space
-from nasbench.train import models
+from nasbench.spaces.trainable import trainable
+from nasbench.train import models, numerics
 from nasbench.train.data import Mnist1d, load_mnist1d
 from nasbench.train.schedule import CURVES, Schedule, TrainResult
 
@@ -51,12 +54,7 @@ def _seed_of(seed: int, text: str, purpose: str) -> int:
 
 def build_model(space: Space, arch: Arch, schedule: Schedule, generator: torch.Generator) -> nn.Module:
     """The network for ``arch`` (its parameters still at construction values; see :func:`models.initialise`)."""
-    if isinstance(space, MlpSpace):
-        return models.MlpNetwork(space.config(arch), generator)
-    if isinstance(space, Nb201Space):
-        return models.Nb201Network(space.check(arch), channels=schedule.channels,
-                                   cells_per_stage=schedule.cells_per_stage)
-    raise NasbenchError(f"nasbench cannot train the {space.name} space; trainable spaces: mlp, nb201, nb201-unique")
+    return trainable(space).build_model(arch, schedule, generator)
 
 
 def check_device(device: str) -> torch.device:
@@ -72,14 +70,6 @@ def check_device(device: str) -> torch.device:
 def _tensors(data: Mnist1d, device: torch.device) -> dict[str, torch.Tensor]:
     return {name: torch.from_numpy(np.ascontiguousarray(getattr(data, name))).to(device)
             for name in ("x_train", "y_train", "x_valid", "y_valid", "x_test", "y_test")}
-
-
-def _optimiser(space: Space, arch: Arch, model: nn.Module, schedule: Schedule) -> tuple[torch.optim.Optimizer, float]:
-    if isinstance(space, MlpSpace):
-        rate = space.config(arch).learning_rate
-        return torch.optim.Adam(model.parameters(), lr=rate, foreach=True), rate
-    return torch.optim.SGD(model.parameters(), lr=schedule.learning_rate, momentum=schedule.momentum,
-                           weight_decay=schedule.weight_decay, nesterov=True, foreach=True), schedule.learning_rate
 
 
 @torch.inference_mode()
@@ -108,8 +98,21 @@ def train(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mnis
           device: str = "cpu") -> TrainResult:
     """Train ``arch`` of ``space`` with ``seed`` under ``schedule``; return its per-epoch curves.
 
-    The thread count and deterministic-algorithms setting are changed for the run and restored after.
+    On the CPU, a process whose kernels are not those of ``schedule.cpu_kernels`` (torch ran before
+    :func:`numerics.pin`) trains in a fresh pinned process (:mod:`nasbench.train.pinned`, a few
+    seconds to start). The thread count and deterministic-algorithms setting are changed for the run
+    and restored after.
     """
+    trainable(space)
+    if check_device(device).type == "cpu" and not numerics.is_pinned(schedule.cpu_kernels):
+        from nasbench.train.pinned import train_in_child
+
+        return train_in_child(space, arch, seed=seed, schedule=schedule, data=data)
+    return _train_here(space, arch, seed=seed, schedule=schedule, data=data, device=device)
+
+
+def _train_here(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mnist1d | None,
+                device: str) -> TrainResult:
     threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
     try:
         if device == "cpu":
@@ -140,7 +143,7 @@ def _train(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mni
     params = models.count_parameters(model)
     flops = models.count_flops(model, tensors["x_valid"])
     model.to(torch_device)
-    optimiser, base_rate = _optimiser(space, arch, model, schedule)
+    optimiser, base_rate = trainable(space).build_optimiser(arch, model, schedule)
 
     x_train, y_train = tensors["x_train"][:schedule.train_examples], tensors["y_train"][:schedule.train_examples]
     n_train, batch = len(y_train), schedule.batch_size
@@ -179,7 +182,9 @@ def _train(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mni
         model.eval()
         curves["train_loss"][epoch] = float(loss_sum) / n_train
         curves["train_accuracy"][epoch] = float(correct) / n_train
-        curves["valid_accuracy"][epoch], curves["valid_loss"][epoch] = _evaluate(model, tensors["x_valid"], tensors["y_valid"])
-        curves["test_accuracy"][epoch], curves["test_loss"][epoch] = _evaluate(model, tensors["x_test"], tensors["y_test"])
+        for split in ("valid", "test"):
+            measured = _evaluate(model, tensors[f"x_{split}"], tensors[f"y_{split}"])
+            curves[f"{split}_accuracy"][epoch], curves[f"{split}_loss"][epoch] = measured
         curves["train_time"][epoch] = elapsed
-    return TrainResult(**curves, params=params, flops=flops)
+    return TrainResult(**curves, params=params, flops=flops,
+                       numerics=numerics.measured(schedule.cpu_kernels, device))

@@ -1,8 +1,12 @@
 """``nasbench compare``: run a study grid resumably, write its report, optionally gate on a baseline.
 
-    nasbench compare [--benchmarks ...] [--strategies ...] [--seeds N] [--evals N | --time S]
-                     [--workers K] [--jobs J] [--executor local|ray] [--address ADDR]
-                     [--out reports/NAME] [--statistic median|mean] [--baseline STUDY]
+    nasbench compare [--preset NAME] [--benchmarks ...] [--strategies ...] [--seeds N]
+                     [--evals N | --time S | --time-units U] [--workers K] [--jobs J]
+                     [--executor local|ray] [--address ADDR] [--out reports/NAME]
+                     [--statistic median|mean] [--baseline STUDY]
+
+``--preset`` runs a named study of :mod:`nasbench.presets` (its grid and its report sections);
+``--benchmarks``, ``--seeds`` and a budget flag override the preset's.
 
 The study file is ``OUT/study.jsonl``; rerunning the same command skips the finished runs. With
 ``--baseline`` the baseline's grid (benchmarks, strategies and options, seeds, budget) is rerun and
@@ -13,9 +17,13 @@ the command exits 1 when a strategy's final test regret is significantly worse t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import shlex
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from nasbench.errors import NasbenchError
@@ -27,22 +35,28 @@ EXIT_INTERRUPTED = 130
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``compare`` subcommand (``func`` = :func:`handler`)."""
-    from nasbench.study import DEFAULT_BENCHMARKS, DEFAULT_EVALS, DEFAULT_SEEDS, EXECUTORS
+    from nasbench.executors import EXECUTORS
+    from nasbench.planning import DEFAULT_BENCHMARKS, DEFAULT_EVALS, DEFAULT_SEEDS
+    from nasbench.presets import PRESETS
 
     parser = subparsers.add_parser(
         "compare", help="run a benchmark x strategy x seed study and write a report",
         description="Run a benchmark x strategy x seed study resumably into OUT/study.jsonl and write "
                     "OUT/index.html and OUT/report.md; with --baseline, fail when a strategy got worse.")
+    parser.add_argument("--preset", choices=sorted(PRESETS), help="a named study: "
+                        + "; ".join(f"{p.name}: {p.description}" for p in PRESETS.values()))
     parser.add_argument("--benchmarks", nargs="+", metavar="NAME",
                         help=f"benchmarks (default: {' '.join(DEFAULT_BENCHMARKS)}, those installed)")
     parser.add_argument("--strategies", nargs="+", metavar="NAME",
                         help="strategies (default: every registered one that fits each benchmark)")
     parser.add_argument("--option", action="append", default=[], metavar="STRATEGY.KEY=JSON",
                         help="a strategy option, e.g. rea.population_size=20 (repeatable)")
-    parser.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, help=f"seeds 0..N-1 (default {DEFAULT_SEEDS})")
+    parser.add_argument("--seeds", type=int, help=f"seeds 0..N-1 (default {DEFAULT_SEEDS})")
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--evals", type=int, help=f"evaluations per run (default {DEFAULT_EVALS})")
     budget.add_argument("--time", type=float, help="simulated seconds per run")
+    budget.add_argument("--time-units", type=float, metavar="U",
+                        help="simulated time per run in units of each table's median cost of one full training")
     parser.add_argument("--workers", type=int, default=1, help="simulated asynchronous workers per run (default 1)")
     parser.add_argument("--jobs", type=int, help="processes (local) or CPUs of a local Ray (default: all cores)")
     parser.add_argument("--executor", choices=EXECUTORS, default="local", help="local process pool or Ray tasks")
@@ -75,31 +89,68 @@ def _options(items: list[str]) -> dict[str, dict]:
     return options
 
 
+def _shown(path: Path, limit: int = 80) -> str:
+    text = str(path)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _check_out(out: Path) -> None:
+    """Before any run: the report directory must be a directory that exists or can be made."""
+    if out.exists() and not out.is_dir():
+        raise NasbenchError(f"--out {_shown(out)} is an existing file; the report needs a directory "
+                            "(it writes study.jsonl, index.html, report.md and figures there)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NasbenchError(f"cannot create the report directory {_shown(out)}: {exc.strerror or exc}") from None
+    if not os.access(out, os.W_OK):
+        raise NasbenchError(f"cannot write into the report directory {_shown(out)}: permission denied")
+
+
 def _study_path(path: Path) -> Path:
     return path / STUDY_NAME if path.is_dir() else path
 
 
 def handler(args: argparse.Namespace) -> int:
     """Plan (all names checked first), run, report; 1 on a regression, 130 when interrupted."""
-    from nasbench.study import StudyFile, plan, run_study
+    from nasbench.planning import DEFAULT_SEEDS, labels, plan, time_unit
+    from nasbench.presets import DEFAULT_SECTIONS, PRESETS
+    from nasbench.study import StudyFile, check_executor, run_study
 
     if not 0 < args.alpha < 1:
         raise NasbenchError(f"--alpha must lie strictly between 0 and 1, not {args.alpha}")
     baseline = None
+    preset = PRESETS[args.preset] if args.preset else None
+    sections = preset.sections if preset else DEFAULT_SECTIONS
     if args.baseline is not None:
-        if args.benchmarks or args.strategies or args.option or args.evals or args.time:
-            raise NasbenchError("--baseline reruns the baseline's own grid; drop --benchmarks, --strategies, "
-                                "--option, --evals and --time")
+        if args.benchmarks or args.strategies or args.option or args.evals or args.time or args.time_units \
+                or args.seeds is not None or preset:
+            raise NasbenchError("--baseline reruns the baseline's own grid; drop --preset, --benchmarks, "
+                                "--strategies, --option, --seeds, --evals, --time and --time-units")
         baseline = StudyFile.read(_study_path(args.baseline))
         if not baseline.records:
             raise NasbenchError(f"baseline study {baseline.path} holds no finished runs")
         specs = baseline.specs()
         _check_baseline(specs)
         out = args.out or Path("reports/regression")
+    elif preset is not None:
+        if args.strategies or args.option:
+            raise NasbenchError(f"--preset {preset.name} fixes the strategies and their options; drop --strategies "
+                                "and --option (or run without the preset)")
+        budget_given = args.evals is not None or args.time is not None or args.time_units is not None
+        out = args.out or Path(f"reports/{preset.name}")
+        specs = plan(args.benchmarks or preset.benchmarks, entries=preset.entries,
+                     seeds=preset.seeds if args.seeds is None else args.seeds,
+                     max_evals=args.evals if budget_given else preset.max_evals, max_time=args.time,
+                     time_units=args.time_units if budget_given else preset.time_units,
+                     workers=args.workers, include_live=args.include_live)
     else:
-        specs = plan(args.benchmarks, args.strategies, seeds=args.seeds, max_evals=args.evals, max_time=args.time,
-                     workers=args.workers, options=_options(args.option), include_live=args.include_live)
         out = args.out or Path("reports/compare")
+        specs = plan(args.benchmarks, args.strategies, seeds=DEFAULT_SEEDS if args.seeds is None else args.seeds,
+                     max_evals=args.evals, max_time=args.time, time_units=args.time_units, workers=args.workers,
+                     options=_options(args.option), include_live=args.include_live)
+    check_executor(args.executor, args.jobs, args.address)
+    _check_out(out)  # after every check, so that bad input leaves nothing on disk
     study_path = out / STUDY_NAME
     if baseline is not None and study_path.resolve() == baseline.path.resolve():
         raise NasbenchError("--out must differ from the baseline's directory, or the rerun would only reread it")
@@ -107,18 +158,27 @@ def handler(args: argparse.Namespace) -> int:
         runs = run_study(specs, study_path, executor=args.executor, jobs=args.jobs, address=args.address,
                          progress=not args.no_progress)
     except KeyboardInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # exiting now: a further Ctrl-C must not cut this short
         done = len(StudyFile.read(study_path).records) if study_path.exists() else 0
         print(f"interrupted: {done} finished runs are kept in {study_path}; rerun the same command to resume",
               file=sys.stderr)
         return EXIT_INTERRUPTED
 
+    from nasbench.benchmark import load
     from nasbench.report.anytime import final, runs_frame
     from nasbench.report.html import markdown_table, write_report
 
-    frame = runs_frame([run.trace for run in runs], [run.valid_regret for run in runs])
+    frame = runs_frame([run.trace for run in runs], [run.valid_regret for run in runs],
+                       labels=labels([run.spec for run in runs]))
     command = "nasbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "nasbench compare"
+    units = {}
+    for name in dict.fromkeys(spec.benchmark for spec in specs):
+        with contextlib.suppress(NasbenchError):  # a table without a training cost has no time unit
+            units[name] = time_unit(load(name))
     write_report(out, frame, [run.trace.meta for run in runs], statistic=args.statistic, command=command,
-                 alpha=args.alpha)
+                 alpha=args.alpha, sections=sections, time_unit=units,
+                 time_budgets=preset.time_budgets if preset else (), area=preset.area if preset else None)
     print(f"{len(runs)} runs in {study_path}; report: {out / 'index.html'} and {out / 'report.md'}")
     if baseline is None:
         return 0
@@ -126,7 +186,8 @@ def handler(args: argparse.Namespace) -> int:
     from nasbench.report.stats import regression
 
     old = baseline.runs()
-    old_frame = runs_frame([run.trace for run in old], [run.valid_regret for run in old])
+    old_frame = runs_frame([run.trace for run in old], [run.valid_regret for run in old],
+                           labels=labels([run.spec for run in old]))
     table = regression(final(old_frame), final(frame), alpha=args.alpha)
     (out / "regression.md").write_text(
         "One-sided Mann-Whitney U per benchmark x strategy (final test regret of the rerun larger than the "

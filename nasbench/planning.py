@@ -1,0 +1,177 @@
+"""Planning a study: the grid benchmark x strategy x seed, every name checked before anything runs."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nasbench.benchmark import Benchmark, list_benchmarks, load
+from nasbench.errors import NasbenchError
+from nasbench.presets import Entry
+from nasbench.simulate import strategy_registry
+
+#: the default study (every fitting strategy x 20 seeds x 50 evaluations on two NAS-Bench-Graph tables)
+#: is sized to finish in under a minute on 2 cores; gp-bo dominates it (reports/README.md)
+DEFAULT_BENCHMARKS = ("nbgraph-cora", "nbgraph-citeseer")
+DEFAULT_SEEDS = 20
+DEFAULT_EVALS = 50
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One cell of the grid: what to run, with which budget, on which table (by checksum)."""
+
+    benchmark: str
+    strategy: str
+    seed: int
+    options: str = "{}"  # JSON of the strategy's keyword options as given (defaults omitted)
+    max_evals: int | None = None
+    max_time: float | None = None
+    workers: int = 1
+    checksum: str = ""
+    time_units: float | None = None  # the time budget as given in trainings (max_time holds the seconds)
+
+    def key(self) -> str:
+        """Identity of the run in a study file: everything but the checksum (checked separately)."""
+        return f"{self.benchmark}|{self.strategy}|{self.options}|{self.seed}"
+
+
+def default_benchmarks() -> list[str]:
+    """The default study's benchmarks that are installed (see :data:`DEFAULT_BENCHMARKS`)."""
+    known = set(list_benchmarks())
+    return [name for name in DEFAULT_BENCHMARKS if name in known]
+
+
+def fits(strategy_class: type, benchmark: Benchmark, *, include_live: bool = False,
+         include_multi_objective: bool = False) -> bool:
+    """Whether a strategy suits a benchmark in a single-objective regret study, by capability flags."""
+    if getattr(strategy_class, "multi_fidelity", False) and len(benchmark.fidelities) < 2:
+        return False
+    if getattr(strategy_class, "trains_live", False) and not include_live:
+        return False
+    return include_multi_objective or not getattr(strategy_class, "multi_objective", False)
+
+
+def plan(
+    benchmarks: Sequence[str] | None = None,
+    strategies: Sequence[str] | None = None,
+    *,
+    seeds: int = DEFAULT_SEEDS,
+    max_evals: int | None = None,
+    max_time: float | None = None,
+    workers: int = 1,
+    options: dict[str, dict[str, Any]] | None = None,
+    include_live: bool = False,
+    entries: Sequence[Entry] | None = None,
+    time_units: float | None = None,
+) -> list[RunSpec]:
+    """The grid benchmark x strategy x seed (seeds ``0..seeds-1``), every name checked first.
+
+    ``strategies=None`` takes every registered strategy that fits each benchmark (multi-fidelity ones
+    only on tables with more than one fidelity; live-training ones only with ``include_live``;
+    multi-objective ones only when named). A named strategy that fits none of the benchmarks raises.
+    ``entries`` name strategies with their options instead, one strategy possibly several times
+    (``strategies`` with ``options`` allow one set of options per strategy). ``time_units`` is a
+    time budget in units of each table's median cost of one full training (:func:`time_unit`), so that
+    tables of different cost get the same budget in trainings.
+
+    Example:
+        >>> len(plan(["nbgraph-cora"], ["rs"], seeds=3, max_evals=10))
+        3
+    """
+    if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
+        raise NasbenchError(f"the number of seeds must be an integer >= 1, not {seeds!r}")
+    if max_time is not None and time_units is not None:
+        raise NasbenchError("give the time budget in simulated seconds or in units of a training, not both")
+    if time_units is not None and (not isinstance(time_units, (int, float)) or isinstance(time_units, bool)
+                                   or not 0 < time_units < math.inf):
+        raise NasbenchError(f"the time budget must be a positive finite number of trainings, not {time_units!r}")
+    if max_evals is None and max_time is None and time_units is None:
+        max_evals = DEFAULT_EVALS
+    if max_evals is not None and (not isinstance(max_evals, int) or isinstance(max_evals, bool) or max_evals < 1):
+        raise NasbenchError(f"the evaluation budget must be an integer >= 1, not {max_evals!r}")
+    if max_time is not None and (not isinstance(max_time, (int, float)) or not 0 < max_time < math.inf):
+        raise NasbenchError(f"the time budget must be a positive finite number of simulated seconds, not {max_time!r}")
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise NasbenchError(f"workers must be an integer >= 1, not {workers!r}")
+    names = list(benchmarks) if benchmarks else default_benchmarks()
+    if not names:
+        raise NasbenchError("no benchmark to run: none of the default tables is installed; name some with --benchmarks")
+    unknown = sorted(set(names) - set(list_benchmarks()))
+    if unknown:
+        raise NasbenchError(f"unknown benchmark {', '.join(map(repr, unknown))}; known benchmarks: "
+                            f"{', '.join(list_benchmarks())}")
+    registry = strategy_registry()
+    if entries is not None and (strategies or options):
+        raise NasbenchError("give the strategies as entries, or as names with options, not both")
+    named = [entry.strategy for entry in entries] if entries is not None else list(strategies or [])
+    missing = sorted(set(named) - set(registry))
+    if missing:
+        raise NasbenchError(f"unknown strategy {', '.join(map(repr, missing))}; known strategies: "
+                            f"{', '.join(sorted(registry))}")
+    options = options or {}
+    stray = sorted(set(options) - set(named or registry))
+    if stray:
+        raise NasbenchError(f"options given for {', '.join(map(repr, stray))}, which the study does not run")
+    if entries is None:
+        entries = [Entry(name, options.get(name, {})) for name in dict.fromkeys(named or sorted(registry))]
+    for entry in entries:  # a bad option value fails here, before any run starts
+        try:
+            registry[entry.strategy](**entry.options)
+        except TypeError as exc:
+            raise NasbenchError(f"strategy {entry.strategy!r} got an option it does not take ({exc})") from None
+
+    specs: list[RunSpec] = []
+    used: set[str] = set()
+    for bench_name in dict.fromkeys(names):
+        bench = load(bench_name)
+        bench_time = time_units * time_unit(bench) if time_units is not None else max_time
+        for entry in {entry.label(): entry for entry in entries}.values():
+            if not fits(registry[entry.strategy], bench, include_live=include_live or bool(named),
+                        include_multi_objective=bool(named)):
+                continue
+            used.add(entry.strategy)
+            option_json = json.dumps(dict(entry.options), sort_keys=True)
+            specs.extend(RunSpec(bench.name, entry.strategy, seed, option_json, max_evals, bench_time, workers,
+                                 bench.checksum, time_units) for seed in range(seeds))
+    unfit = [s for s in dict.fromkeys(named) if s not in used]
+    if unfit:
+        raise NasbenchError(f"strategy {', '.join(map(repr, unfit))} fits none of the benchmarks "
+                            f"{', '.join(names)} (a multi-fidelity strategy needs a table with several fidelities)")
+    if not specs:
+        raise NasbenchError("no registered strategy fits the chosen benchmarks")
+    return specs
+
+
+def time_unit(bench: Benchmark) -> float:
+    """Simulated seconds of one full training: the median final cost over the table.
+
+    Example:
+        >>> round(time_unit(load("mlp-mnist1d")), 3)
+        1.401
+    """
+    if not bench.table.cost_metric:
+        raise NasbenchError(f"table {bench.name} records no training cost, so it has no simulated time to share")
+    return float(np.nanmedian(bench.final(bench.table.cost_metric)))
+
+
+def labels(specs: Sequence[RunSpec]) -> list[str]:
+    """A label per spec: the strategy's name, followed by its options as given where the study runs that
+    strategy with several sets of options.
+
+    Example:
+        >>> specs = plan(["nbgraph-cora"], entries=[Entry("rea"), Entry("rea", {"population_size": 5})],
+        ...              seeds=1, max_evals=5)
+        >>> labels(specs)
+        ['rea', 'rea population_size=5']
+    """
+    variants: dict[str, set[str]] = {}
+    for spec in specs:
+        variants.setdefault(spec.strategy, set()).add(spec.options)
+    return [Entry(spec.strategy, json.loads(spec.options)).label() if len(variants[spec.strategy]) > 1
+            else spec.strategy for spec in specs]

@@ -1,0 +1,238 @@
+"""Report sections: named functions from a study's frames to one heading, text, figure or table.
+
+A section is one function registered under a name; :func:`nasbench.report.html.write_report` calls
+the sections it is given, in order, and writes what they return into ``report.md`` and
+``index.html``. A function returns ``None`` where it does not apply (the faithfulness table without
+random search); where a reader would look for it, it returns a :class:`Section` that says why it is
+absent instead.
+
+Example (a new section: one function and one registration):
+    >>> import matplotlib.pyplot as plt
+    >>> @section("final-regret-histogram")
+    ... def final_regret_histogram(report: ReportData) -> Section:
+    ...     figure, ax = plt.subplots(figsize=(6, 3))
+    ...     ax.hist(report.finals["regret"], bins=20)
+    ...     ax.set_xlabel("final test regret")
+    ...     return Section("Final test regret, all runs", "Histogram over every run.",
+    ...                    image=report.save(figure, "histogram.png"))
+    >>> import nasbench.simulate as simulate
+    >>> from nasbench.report.anytime import runs_frame
+    >>> from nasbench.report.html import write_report
+    >>> traces = [simulate.run("rs", "nbgraph-cora", seed=seed, max_evals=10) for seed in range(3)]
+    >>> paths = write_report("/tmp/doc-section", runs_frame(traces), [t.meta for t in traces],
+    ...                      sections=("final", "final-regret-histogram"))
+    >>> sorted(path.name for path in paths)
+    ['histogram.png', 'index.html', 'report.md']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from nasbench.errors import NasbenchError
+from nasbench.report import faithfulness
+from nasbench.report.anytime import STATISTICS, aggregate, anytime
+from nasbench.report.figures import plot_anytime, plot_critical_difference, plot_ecdf, plot_ranks
+from nasbench.report.ranks import average_rank
+from nasbench.report.stats import BASELINE, critical_difference, final_table
+from nasbench.simulate import TraceMeta
+
+#: a critical-difference diagram ranks strategies across benchmarks; with fewer blocks the Nemenyi
+#: critical difference exceeds the whole rank range and the diagram says nothing
+MIN_CD_BENCHMARKS = 3
+
+
+@dataclass(frozen=True)
+class Section:
+    """What a section adds to the page: a heading, a paragraph, and an image file name or a table."""
+
+    heading: str
+    text: str
+    image: str | None = None
+    table: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything a section may read: the runs frame and its final rows, the traces' metadata, and
+    the study's settings; ``save`` writes a figure next to the page."""
+
+    runs: pd.DataFrame
+    finals: pd.DataFrame
+    metas: Sequence[TraceMeta]
+    out: Path
+    statistic: str = "median"
+    alpha: float = 0.05
+    palette: Mapping[str, tuple] = field(default_factory=dict)
+    #: simulated seconds of one full training per benchmark (where the table records a cost)
+    time_unit: Mapping[str, float] = field(default_factory=dict)
+    #: the budgets, in trainings, at which the equal-time table reads the curves, and its log-time area
+    time_budgets: tuple[float, ...] = ()
+    area: tuple[float, float] | None = None
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def benchmarks(self) -> list[str]:
+        return sorted(self.runs["benchmark"].unique())
+
+    def unit_time(self, benchmark: str) -> bool:
+        """Whether simulated time on ``benchmark`` is the evaluation count (unit cost, one worker)."""
+        metas = [m for m in self.metas if m.benchmark == benchmark]
+        return all(m.cost == "unit" and m.workers == 1 for m in metas)
+
+    def save(self, figure: Figure, name: str) -> str:
+        """Write ``figure`` as ``out/name`` (fixed metadata, so the same study gives the same bytes)."""
+        path = self.out / name
+        figure.savefig(path, dpi=110, metadata={"Software": None})
+        plt.close(figure)
+        self.written.append(path)
+        return name
+
+
+SectionFunction = Callable[[ReportData], "Section | None"]
+SECTIONS: dict[str, SectionFunction] = {}
+
+
+def section(name: str) -> Callable[[SectionFunction], SectionFunction]:
+    """Register a section function under ``name`` (a name taken twice raises)."""
+    def register(function: SectionFunction) -> SectionFunction:
+        if name in SECTIONS and SECTIONS[name] is not function:
+            raise NasbenchError(f"a report section named {name!r} is already registered")
+        SECTIONS[name] = function
+        return function
+    return register
+
+
+def check_sections(names: Sequence[str]) -> None:
+    """Raise a :class:`NasbenchError` naming any section that is not registered."""
+    unknown = [name for name in names if name not in SECTIONS]
+    if unknown:
+        raise NasbenchError(f"unknown report section {', '.join(map(repr, unknown))}; known sections: "
+                            f"{', '.join(SECTIONS)}")
+
+
+# --- layout ----------------------------------------------------------------------------------------
+PANEL_WIDTH, PANEL_HEIGHT = 4.6, 3.4  # inches of one benchmark's axes with its labels
+LEFT, RIGHT, TOP, BOTTOM, LEGEND = 0.95, 0.2, 0.35, 0.6, 0.5  # margins in inches
+
+
+def panels(benchmarks: Sequence[str], draw: Callable[[Axes, str], object], *, legend: bool = True) -> Figure:
+    """One panel per benchmark (up to three a row), margins fixed in inches so that axis labels fit
+    whatever the number of panels; a shared legend below."""
+    columns = min(3, len(benchmarks))
+    rows = math.ceil(len(benchmarks) / columns)
+    width = columns * PANEL_WIDTH + LEFT + RIGHT
+    height = rows * PANEL_HEIGHT + TOP + BOTTOM + (LEGEND if legend else 0.0)
+    figure, axes = plt.subplots(rows, columns, figsize=(width, height), squeeze=False)
+    for ax, benchmark in zip(axes.ravel(), benchmarks):
+        draw(ax, benchmark)
+    for ax in axes.ravel()[len(benchmarks):]:
+        ax.axis("off")
+    # a fixed layout: tight_layout measures every tick label and costs seconds per figure
+    figure.subplots_adjust(left=LEFT / width, right=1 - RIGHT / width, top=1 - TOP / height,
+                           bottom=(BOTTOM + (LEGEND if legend else 0.0)) / height, wspace=0.3 * 3 / columns,
+                           hspace=0.45)
+    if legend:
+        handles, labels = axes.ravel()[0].get_legend_handles_labels()
+        figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False)
+    return figure
+
+
+# --- the standard sections -------------------------------------------------------------------------
+def _anytime(report: ReportData, x: str) -> Section:
+    curve = aggregate(anytime(report.runs, x=x), statistic=report.statistic)
+    figure = panels(report.benchmarks, lambda ax, b: plot_anytime(curve, ax, benchmark=b, x=x,
+                                                                  statistic=report.statistic, palette=report.palette))
+    axis = "simulated time" if x == "time" else "evaluations"
+    return Section(f"Test regret vs {axis}",
+                   f"Test regret of the validation-chosen incumbent, {STATISTICS[report.statistic]} over seeds, "
+                   "as a step function, drawn where every run has a result. Curves that coincide (strategies "
+                   "whose first evaluations are the same random draws) lie on one another; each strategy has "
+                   "its own line style and markers placed apart, so that every one stays visible.",
+                   image=report.save(figure, f"anytime_{x}.png"))
+
+
+@section("anytime-time")
+def anytime_time(report: ReportData) -> Section:
+    """Regret against simulated seconds; on unit-cost tables that axis is the evaluation count, said instead."""
+    if all(report.unit_time(b) for b in report.benchmarks):
+        return Section("Test regret vs simulated time", "Every evaluation on these tables costs one simulated "
+                       "second and each run has one worker, so simulated time is the number of evaluations: "
+                       "see the figure against evaluations.")
+    return _anytime(report, "time")
+
+
+@section("anytime-evaluations")
+def anytime_evaluations(report: ReportData) -> Section:
+    return _anytime(report, "evaluations")
+
+
+@section("ranks")
+def ranks(report: ReportData) -> Section:
+    x = "evaluations" if all(report.unit_time(b) for b in report.benchmarks) else "time"
+    table = average_rank(anytime(report.runs, x=x))
+    figure = panels(report.benchmarks, lambda ax, b: plot_ranks(table, ax, benchmark=b, x=x, palette=report.palette))
+    return Section(f"Average rank over {'simulated time' if x == 'time' else 'evaluations'}",
+                   "Strategies ranked by incumbent test regret per seed at each point (1 = best: lower is better; "
+                   "ties averaged), then averaged over seeds; drawn where every run has a result.",
+                   image=report.save(figure, "ranks.png"))
+
+
+@section("final")
+def final_regret(report: ReportData) -> Section:
+    return Section("Final test regret", f"Per benchmark, sorted by mean. p-values: two-sided paired Wilcoxon "
+                   f"signed-rank tests (pairs = seeds) against the best strategy (lowest mean) and against "
+                   f"random search ({BASELINE}).", table=final_table(report.finals))
+
+
+@section("faithfulness")
+def faithfulness_table(report: ReportData) -> Section | None:
+    if "valid_regret" not in report.finals or BASELINE not in set(report.finals["strategy"]):
+        return None
+    table = faithfulness.compare(faithfulness.from_runs(report.finals), baseline=BASELINE, alpha=report.alpha)
+    table["passes"] = ["baseline" if s == BASELINE else ("yes" if ok else "no")
+                       for s, ok in zip(table["strategy"], table["passes"])]
+    return Section("Final validation regret against random search",
+                   f"Mean ± s.e. of final validation and test regret; p: one-sided Mann-Whitney U of "
+                   f"'validation regret lower than {BASELINE}' (passes: p < {report.alpha}).", table=table)
+
+
+@section("critical-difference")
+def critical_difference_diagram(report: ReportData) -> Section | None:
+    strategies = sorted(report.finals["strategy"].unique())
+    if len(strategies) < 2:
+        return None
+    heading = "Critical-difference diagram"
+    try:
+        cd = critical_difference(report.finals, alpha=report.alpha)
+        n = cd.n_blocks  # benchmarks on which every strategy ran
+    except NasbenchError:
+        n = 0
+    if n < MIN_CD_BENCHMARKS:
+        return Section(heading, f"Not drawn: the diagram ranks strategies across benchmarks, and this study has "
+                       f"{n} benchmark{'s' if n != 1 else ''}. With fewer than {MIN_CD_BENCHMARKS} the Nemenyi "
+                       f"critical difference spans more than the ranks can differ (the Friedman test needs "
+                       f"{MIN_CD_BENCHMARKS} or more blocks to mean anything); see the final-regret table's paired "
+                       "tests instead.")
+    figure, ax = plt.subplots(figsize=(9, 1.6 + 0.3 * len(strategies)))
+    plot_critical_difference(cd, ax)
+    return Section(heading, f"Average rank of mean final test regret across {cd.n_blocks} benchmarks (seeds "
+                   f"averaged first; 1 = best); Friedman chi-square {cd.statistic:.3g}, p = {cd.p_value:.3g}; "
+                   f"Nemenyi CD = {cd.critical_difference:.3g} at alpha {report.alpha}. Bars join strategies "
+                   "not significantly different.", image=report.save(figure, "critical_difference.png"))
+
+
+@section("ecdf")
+def ecdf(report: ReportData) -> Section:
+    figure = panels(report.benchmarks, lambda ax, b: plot_ecdf(report.finals, ax, benchmark=b,
+                                                               palette=report.palette))
+    return Section("ECDF of final test regret", "Fraction of runs whose final test regret is at most x "
+                   "(higher and further left is better).", image=report.save(figure, "ecdf.png"))
