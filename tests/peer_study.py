@@ -29,7 +29,6 @@ def run_study(args: argparse.Namespace) -> None:
     from peer_optuna import OptunaPeer
 
     import nasbench
-    import strategies.tpe_multivariate  # noqa: F401  (registers mtpe where the registry does not discover it)
     from nasbench.simulate import run
 
     out = Path(args.out)

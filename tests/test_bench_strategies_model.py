@@ -19,6 +19,7 @@ from nasbench.simulate import Job, Result, SearchContext, run
 from strategies.bananas import Bananas
 from strategies.gp_bo import GaussianProcessBO
 from strategies.tpe import TreeParzenEstimator
+from strategies.tpe_multivariate import MultivariateTPE
 
 HISTORY = 100
 LATE_HISTORY = 290  # the last refit of a 300-evaluation run
@@ -65,10 +66,6 @@ def test_tpe_iteration(benchmark, cora, size):
 
 @pytest.mark.parametrize("size", [HISTORY, LATE_HISTORY])
 def test_mtpe_iteration(benchmark, cora, size):
-    # imported here: importing registers mtpe, which the registry of a fresh process (the contract
-    # suite's) only finds once strategies are discovered automatically
-    from strategies.tpe_multivariate import MultivariateTPE
-
     strategy = warmed(MultivariateTPE(), cora, size)
     benchmark.pedantic(one_iteration, args=(strategy, cora), rounds=20, iterations=1)
     assert len(strategy._archs) >= size + 1
