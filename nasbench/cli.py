@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 EXIT_ERROR = 2
 # subcommands contributed by other parts of the package (each module has add_parser(subparsers));
 # imported lazily so optional extras (torch, ray) are needed only by the commands that use them
-PLUGINS = ("nasbench.importers.cli", "nasbench.train.cli", "nasbench.compare_cli")
+PLUGINS = ("nasbench.importers.cli", "nasbench.train.cli", "nasbench.compare_cli", "nasbench.replay.cli")
 
 
 class _Parser(argparse.ArgumentParser):
