@@ -68,7 +68,6 @@ class GaussianProcessBO(Strategy):
         self._model: GaussianProcess | None = None
         self._model_size = 0  # results the model was fitted on
         self._fits = 0
-        self._last_pool: tuple[list[Arch], np.ndarray] | None = None
 
     def ask(self) -> Job:
         if len(self._asked_rows) < self.n_initial or not self._scores:

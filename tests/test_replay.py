@@ -23,7 +23,9 @@ SEARCHES = [("rea", "nbgraph-cora", 30), ("hyperband", "nb201-mnist1d", 40), ("g
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.parametrize("strategy, table, evals", SEARCHES)
+@pytest.mark.parametrize("strategy, table, evals", SEARCHES + [("tpe", "nbgraph-cora", 25),
+                                                                ("asha", "nb201-mnist1d", 30),
+                                                                ("bananas", "nbgraph-cora", 20)])
 def test_recording_leaves_the_trace_unchanged(strategy: str, table: str, evals: int) -> None:
     replay = record(strategy, table, seed=3, max_evals=evals)
     plain = run(strategy, table, seed=3, max_evals=evals)
@@ -161,3 +163,20 @@ def test_the_browser_check_sees_a_script_error(tmp_path: Path) -> None:
     html = render(record("rs", bench, seed=0, max_evals=3), bench)
     page.write_text(html.replace("show(0);", "show(0); undefinedFunction();", 1))
     assert _errors(*_open(page, 2))
+
+
+def test_tpe_describes_its_split_and_density_ratio() -> None:
+    steps = record("tpe", "nbgraph-cora", seed=0, max_evals=25).steps
+    assert steps[0]["phase"].startswith("startup")
+    last = steps[-1]
+    assert len(last["marks"]["good (below)"]) == 2 and len(last["marks"]["bad (above)"]) == 22
+    assert last["density ratio l(x)/g(x) of the suggestion"] > 0
+
+
+def test_bananas_describes_the_ensemble_over_its_candidates() -> None:
+    steps = record("bananas", "nbgraph-cora", seed=0, max_evals=20, epochs=5).steps
+    last = steps[-1]
+    assert last["phase"].startswith("round 2: Thompson draws")
+    assert last["job"]["row"] in last["marks"]["round"]
+    draws = [draw for _, _, draw in last["chosen (mean, spread, draw)"]]
+    assert draws == sorted(draws, reverse=True) and last["mean spread of the ensemble"] > 0
