@@ -177,6 +177,14 @@ class OptunaStrategy(Strategy):
         self._study.tell(self._trials.pop(number), **outcome)
         del self._archs[number]
 
+    def describe_last(self) -> dict:
+        """The last decision, for a replay: the trial asked for, the open trials and what became of the others."""
+        states = [trial.state.name.lower() for trial in self._study.get_trials(deepcopy=False)]
+        counts = {state: states.count(state) for state in sorted(set(states)) if state != "running"}
+        return {"sampler": self.sampler_name + (f" + {self.pruner_name}" if self.pruner_name else ""),
+                "trial": len(states) - 1, "trials so far": counts,
+                "marks": {"open trials": [self.space.index(arch) for arch in self._archs.values()]}}
+
 
 # the contract suite runs these names wherever Optuna is installed
 _EXAMPLES = ("optuna:TPESampler", "optuna:RandomSampler", "optuna:TPESampler+SuccessiveHalvingPruner")

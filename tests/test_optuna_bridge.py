@@ -133,3 +133,18 @@ def test_missing_optuna_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None
             make_strategy("optuna:QMCSampler")
     finally:
         optuna_bridge.resolve.cache_clear()
+
+
+def test_a_study_plans_bridged_strategies() -> None:
+    from nasbench.planning import plan
+
+    specs = plan(["nb201-mnist1d"], ["hyperband", "optuna:TPESampler+HyperbandPruner"], seeds=2, max_evals=5)
+    assert sorted({spec.strategy for spec in specs}) == ["hyperband", "optuna:TPESampler+HyperbandPruner"]
+
+
+def test_a_replay_shows_the_open_trials() -> None:
+    from nasbench.replay import record
+
+    steps = record("optuna:TPESampler+SuccessiveHalvingPruner", "nb201-mnist1d", seed=0, max_evals=60, workers=2).steps
+    assert all(len(step["marks"]["open trials"]) <= 2 for step in steps)
+    assert steps[-1]["trials so far"].get("pruned", 0) > 0
