@@ -14,9 +14,10 @@ from nasbench.errors import NasbenchError, os_reason, shorten
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
+    from nasbench.benchmark import load
     from nasbench.cli import _parse_option
     from nasbench.replay import from_trace, record
-    from nasbench.replay.page import render, replay_benchmark
+    from nasbench.replay.page import render
 
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm"):
@@ -31,7 +32,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         if args.seed is None or (args.evals is None and args.time is None):
             raise NasbenchError("a replay of a new run needs --seed and a budget (--evals N or --time T)")
         options: dict[str, Any] = dict(_parse_option(text) for text in args.option)
-        bench = replay_benchmark(args.benchmark)
+        bench = load(args.benchmark)
         from nasbench.replay.layout import architecture_map
 
         architecture_map(bench)  # refuse a table without a map before running anything

@@ -7,9 +7,10 @@ anytime regret curve up to ``k``, and the decision. ``#step=K`` in the address o
 (stepping there one step at a time, as the buttons do), which is how a headless browser is driven.
 
 Example:
+    >>> from nasbench.benchmark import load
     >>> from nasbench.replay import record
-    >>> replay = record("rs", "mlp-mnist1d", seed=0, max_evals=5)
-    >>> html = render(replay, replay_benchmark("mlp-mnist1d"))
+    >>> bench = load("mlp-mnist1d")
+    >>> html = render(record("rs", bench, seed=0, max_evals=5), bench)
     >>> html.startswith("<!DOCTYPE html>"), "http" in html.split("<script")[0]
     (True, False)
 """
@@ -24,16 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from nasbench.benchmark import Benchmark, load
+from nasbench.benchmark import Benchmark
 from nasbench.replay import Replay
 from nasbench.replay.layout import architecture_map
 
-__all__ = ["render", "replay_benchmark"]
-
-
-def replay_benchmark(name: str) -> Benchmark:
-    """The benchmark a replay is drawn on (by name or path)."""
-    return load(name)
+__all__ = ["page_data", "render"]
 
 
 def _b64(array: np.ndarray) -> str:
