@@ -151,6 +151,10 @@ class Benchmark:
             return row if row is not None else self.space.index(self.space.parse(arch))
         if isinstance(arch, (tuple, list)):
             return self.space.index(self.space.check(arch))
+        if isinstance(arch, Mapping):  # a ConfigSpace Configuration, or gene names -> labels
+            from nasbench.spaces.configspace import arch_of
+
+            return self.space.index(arch_of(self.space, arch))
         raise NasbenchError(f"cannot read {shorten(arch)} as an architecture: give a row number, a string "
                             f"({self.space.string_form}) or a gene tuple")
 

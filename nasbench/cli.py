@@ -4,7 +4,7 @@ Every error a user can cause is a :class:`~nasbench.errors.NasbenchError`: the c
 sentence on one line of stderr and exits with status 2, never a traceback.
 
     nasbench list
-    nasbench info NAME [--json]
+    nasbench info NAME [--json] [--configspace FILE.json]
     nasbench query NAME ARCH [--metric M] [--fidelity F] [--seed S] [--json]
     nasbench export NAME --out FILE.csv
     nasbench verify NAME|PATH
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 EXIT_ERROR = 2
 # subcommands contributed by other parts of the package (each module has add_parser(subparsers));
 # imported lazily so optional extras (torch, ray) are needed only by the commands that use them
-PLUGINS = ("nasbench.importers.cli", "nasbench.train.cli", "nasbench.compare_cli")
+PLUGINS = ("nasbench.importers.cli", "nasbench.train.cli", "nasbench.compare_cli", "nasbench.replay.cli")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,6 +76,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
     from nasbench.benchmark import load
 
     benchmark = load(args.name)
+    if args.configspace:
+        _write_configspace(benchmark, args.configspace)
+        return 0
     info = benchmark.info()
     info["arch_form"] = benchmark.space.string_form
     info["example_arch"] = str(benchmark.table.archs[0])
@@ -99,6 +102,15 @@ def _cmd_info(args: argparse.Namespace) -> int:
           f"{done['entries_present']} of {done['entries']} entries (arch x seed x fidelity) hold {done['metric']}")
     print(f"checksum: {info['checksum']}")
     return 0
+
+
+def _write_configspace(benchmark: Benchmark, path: str) -> None:
+    configspace = benchmark.space.to_configspace()
+    try:
+        configspace.to_json(path, indent=1)
+    except OSError as exc:
+        raise NasbenchError(f"cannot write {shorten(path)}: {os_reason(exc)}") from None
+    print(f"{benchmark.name}: the {benchmark.space.name} space as ConfigSpace JSON in {path}")
 
 
 def completeness(benchmark: Benchmark) -> dict[str, Any]:
@@ -230,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="describe a benchmark")
     p.add_argument("name")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--configspace", metavar="FILE.json", help="write the space as ConfigSpace JSON instead")
     p.set_defaults(func=_cmd_info)
 
     p = sub.add_parser("query", help="look up an architecture")

@@ -13,6 +13,7 @@ import numpy as np
 from nasbench.benchmark import Benchmark, list_benchmarks, load
 from nasbench.errors import NasbenchError
 from nasbench.presets import Entry
+from nasbench.protocol import strategy_class
 from nasbench.simulate import strategy_registry
 
 #: the default study (every fitting strategy x 20 seeds x 50 evaluations on two NAS-Bench-Graph tables)
@@ -110,6 +111,7 @@ def plan(
     if entries is not None and (strategies or options):
         raise NasbenchError("give the strategies as entries, or as names with options, not both")
     named = [entry.strategy for entry in entries] if entries is not None else list(strategies or [])
+    registry.update({name: strategy_class(name) for name in named if ":" in name})  # a bridged library's names
     missing = sorted(set(named) - set(registry))
     if missing:
         raise NasbenchError(f"unknown strategy {', '.join(map(repr, missing))}; known strategies: "

@@ -29,7 +29,7 @@ from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces import Arch, Space
 
 __all__ = ["Job", "Result", "SearchContext", "StrategyProtocol", "make_strategy", "option_names",
-           "strategy_registry"]
+           "prefixed_examples", "register_prefix", "strategy_class", "strategy_registry"]
 
 
 class Job(NamedTuple):
@@ -115,6 +115,41 @@ def _registry() -> dict[str, type]:
     return registry
 
 
+#: resolvers of prefixed strategy names ("optuna:TPESampler"): prefix -> (resolver, example names)
+_PREFIXES: dict[str, tuple[Callable[[str], type], tuple[str, ...]]] = {}
+
+
+def register_prefix(prefix: str, resolver: Callable[[str], type], examples: tuple[str, ...] = ()) -> None:
+    """Resolve every strategy name ``"<prefix>:<rest>"`` to the class ``resolver(rest)`` returns.
+
+    A bridge to an external optimiser library registers its prefix this way when its strategy plugin
+    is imported; ``resolver`` raises :class:`NasbenchError` for a name it does not know. ``examples``
+    are full names the contract tests run.
+    """
+    if prefix in _PREFIXES and _PREFIXES[prefix][0] is not resolver:
+        raise NasbenchError(f"two strategy plugins register the prefix {prefix!r}")
+    _PREFIXES[prefix] = (resolver, tuple(examples))
+
+
+def prefixed_examples() -> tuple[str, ...]:
+    """The example names of every registered prefix (strategies in a registered library)."""
+    _registry()
+    return tuple(name for _, examples in _PREFIXES.values() for name in examples)
+
+
+def strategy_class(name: str) -> type:
+    """The class of a strategy name: a registered name or a ``prefix:rest`` name of a registered prefix."""
+    registry = _registry()
+    cls = registry.get(name) if isinstance(name, str) else None
+    if cls is not None:
+        return cls
+    prefix, sep, rest = name.partition(":") if isinstance(name, str) else ("", "", "")
+    if sep and prefix in _PREFIXES:
+        return _PREFIXES[prefix][0](rest)
+    prefixes = "".join(f", {p}:..." for p in sorted(_PREFIXES))
+    raise NasbenchError(f"unknown strategy {shorten(name)}; known strategies: {', '.join(sorted(registry))}{prefixes}")
+
+
 def strategy_registry(*, refresh: bool = False) -> dict[str, type]:
     """Registered strategies by name, gathered from the ``nasbench.strategies`` entry points.
 
@@ -162,10 +197,7 @@ def make_strategy(name: str, **options: Any) -> StrategyProtocol:
     ...
     nasbench.errors.NasbenchError: strategy 'rs' has no option 'blocksize'; its options: block_size
     """
-    registry = _registry()
-    cls = registry.get(name)
-    if cls is None:
-        raise NasbenchError(f"unknown strategy {shorten(name)}; known strategies: {', '.join(sorted(registry))}")
+    cls = strategy_class(name)
     known = option_names(cls)
     unknown = [key for key in options if known is not None and key not in known]
     if unknown:

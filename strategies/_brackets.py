@@ -155,5 +155,16 @@ class SynchronousHalving(Strategy):
         self._asked = 0
         self._scores = {}
 
+    def describe_last(self) -> dict:
+        """The last decision, for a replay: the bracket, its rungs and the configurations of this rung."""
+        bracket, stage = self._bracket, self._stage
+        rungs = [self._rungs[r] for r in bracket.rungs]
+        label = "sampled" if stage == 0 else f"promoted to rung {stage}"
+        return {"bracket": f"s={bracket.s} (bracket {self._bracket_number + 1} of the run)",
+                "configurations per rung": list(bracket.sizes), "rung fidelities": rungs,
+                "rung": f"{stage} of {len(rungs) - 1} (fidelity {rungs[stage]:g}), job {self._asked} of "
+                        f"{bracket.sizes[stage]}",
+                "marks": {label: [self.space.index(arch) for arch in self._members]}}
+
 
 __all__ = ["Bracket", "SynchronousHalving", "check_rung_options", "hyperband_brackets", "rung_fidelities"]

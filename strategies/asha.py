@@ -81,3 +81,12 @@ class Asha(Strategy):
         k = self._rung_of[float(job.fidelity)]
         bisect.insort(self._finished[k], (-result.score, self._finish_count, job.tag))
         self._finish_count += 1
+
+    def describe_last(self) -> dict:
+        """The last decision, for a replay: how many trials finished and were promoted at each rung."""
+        index = self.space.index
+        top = [[index(self._trials[trial]) for _, _, trial in finished[:int(len(finished) // self.eta)]]
+               for finished in self._finished]
+        return {"rungs": list(self._rungs), "finished per rung": [len(f) for f in self._finished],
+                "promoted per rung": [len(p) for p in self._promoted],
+                "marks": {f"top 1/eta of rung {k}": rows for k, rows in enumerate(top) if rows}}

@@ -157,4 +157,20 @@ class Bananas(Strategy):
                                       epochs=self.epochs)
         predictions = ensemble.predict(np.array([self.encode(a) for a in candidates]))
         draws = self.rng.normal(predictions.mean(axis=0), predictions.std(axis=0))
+        self._last_round = (candidates, predictions, draws)  # kept for describe_last
         return [candidates[i] for i in np.argsort(-draws, kind="stable")[:self.batch_size]]
+
+    def describe_last(self) -> dict:
+        """The last decision, for a replay: the ensemble's mean and spread over the round's candidates."""
+        chosen = vars(self).get("_last_round")
+        if chosen is None or not self._scores:
+            return {"phase": f"round {self.rounds}: initial uniform samples"}
+        candidates, predictions, draws = chosen
+        mean, spread = predictions.mean(axis=0), predictions.std(axis=0)
+        order = np.argsort(-draws, kind="stable")[:self.batch_size]
+        rows = [self.space.index(arch) for arch in candidates]
+        return {"phase": f"round {self.rounds}: Thompson draws over {len(candidates)} candidates",
+                "chosen (mean, spread, draw)": [[round(float(mean[i]), 3), round(float(spread[i]), 3),
+                                                 round(float(draws[i]), 3)] for i in order],
+                "mean spread of the ensemble": round(float(spread.mean()), 4),
+                "marks": {"candidates": rows, "round": [rows[i] for i in order]}}

@@ -147,4 +147,22 @@ class GaussianProcessBO(Strategy):
         candidates = self.pool()
         if not candidates:  # the neighbourhood and the samples were all asked before
             return self._fresh_sample()
-        return candidates[int(np.argmax(self.acquisition_values(candidates)))]
+        values = self.acquisition_values(candidates)
+        self._last_pool = (candidates, values)  # kept for describe_last
+        return candidates[int(np.argmax(values))]
+
+    def describe_last(self) -> dict:
+        """The last decision, for a replay: the acquisition over the candidate pool (or the initial design)."""
+        pool = vars(self).get("_last_pool")
+        if pool is None or len(self._asked_rows) <= self.n_initial:
+            return {"phase": f"initial design: {len(self._asked_rows)} of {self.n_initial} uniform samples"}
+        candidates, values = pool
+        order = np.argsort(-values, kind="stable")
+        rows = [self.space.index(arch) for arch in candidates]
+        model = self._model  # fitted by the propose just made; never refitted here (that would draw from the rng)
+        return {"phase": f"{self.acquisition} over a pool of {len(candidates)} candidates",
+                "best acquisition values": [round(float(values[i]), 4) for i in order[:5]],
+                "acquisition range": [float(values.min()), float(values.max())],
+                "GP log length-scale, signal, noise": [] if model is None else [round(float(p), 3)
+                                                                                 for p in model.log_params],
+                "marks": {"pool": rows, "top 5 by acquisition": [rows[i] for i in order[:5]]}}

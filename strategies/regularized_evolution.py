@@ -30,6 +30,8 @@ class RegularizedEvolution(Strategy):
         self._population: deque = deque()  # (score, arch), oldest first
         self._initial_asked = 0
         self._uniforms: Uniforms | None = None  # tournament and mutation draws, once the evolution starts
+        self._tournament: list[float] = []
+        self._parent: tuple | None = None
 
     def ask(self) -> Job:
         if self._initial_asked < self.population_size:
@@ -43,14 +45,28 @@ class RegularizedEvolution(Strategy):
         population = self._population
         size = len(population)
         parent = None
-        for u in uniforms.random(self.sample_size):
+        self._tournament = draws = uniforms.random(self.sample_size)  # kept for describe_last
+        for u in draws:
             member = population[int(u * size)]
             if parent is None or member[0] > parent[0]:  # first of equal scores, as the reference's max()
                 parent = member
         assert parent is not None  # sample_size >= 1
+        self._parent = parent
         return Job(self.space.mutate(parent[1], uniforms))
 
     def tell(self, job: Job, result: Result) -> None:
         self._population.append((result.score, job.arch))
         if len(self._population) > self.population_size:
             self._population.popleft()
+
+    def describe_last(self) -> dict:
+        """The last decision, for a replay: population, tournament, parent and child (as table rows)."""
+        index, population = self.space.index, list(self._population)
+        if self._parent is None or not population:
+            return {"phase": "initial uniform sample", "marks": {"population": [index(a) for _, a in population]}}
+        size = len(population)
+        tournament = [population[int(u * size)] for u in self._tournament]
+        return {"phase": f"tournament of {self.sample_size} from a population of {size}",
+                "tournament_scores": [score for score, _ in tournament], "parent_score": self._parent[0],
+                "marks": {"population": [index(a) for _, a in population],
+                          "tournament": [index(a) for _, a in tournament], "parent": [index(self._parent[1])]}}

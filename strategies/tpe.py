@@ -129,3 +129,24 @@ class TreeParzenEstimator(Strategy):
             if self.space.is_valid(tuple(arch)):
                 return tuple(arch)
         return self.space.sample(self.rng)
+
+    def describe_last(self) -> dict:
+        """The last decision, for a replay: the good/bad split it was drawn from and its density ratio."""
+        archs, losses = self._archs, self._losses
+        if len(archs) <= self.n_startup:
+            return {"phase": f"startup: uniform sample {len(archs)} of {self.n_startup}"}
+        self._archs, self._losses = archs[:-1], losses[:-1]  # the trials as they stood when it was suggested
+        try:
+            below, above = self.split()
+        finally:
+            self._archs, self._losses = archs, losses
+        arch, log_ratio = archs[-1], 0.0
+        for gene, n_values in enumerate(self.space.n_choices):
+            p_below = parzen_categorical(below[:, gene], n_values, self.prior_weight, self.forgetting)
+            p_above = parzen_categorical(above[:, gene], n_values, self.prior_weight, self.forgetting)
+            log_ratio += float(np.log(p_below[arch[gene]]) - np.log(p_above[arch[gene]]))
+        index = self.space.index
+        return {"phase": f"{len(below)} good and {len(above)} bad trials (gamma {self.gamma})",
+                "density ratio l(x)/g(x) of the suggestion": round(math.exp(log_ratio), 4),
+                "marks": {"good (below)": [index(tuple(g)) for g in below.tolist()],
+                          "bad (above)": [index(tuple(g)) for g in above.tolist()]}}

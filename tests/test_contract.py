@@ -20,6 +20,7 @@ from conftest import REPO
 import nasbench
 from nasbench.benchmark import Benchmark
 from nasbench.errors import NasbenchError
+from nasbench.protocol import prefixed_examples, strategy_class
 from nasbench.simulate import Result, make_strategy, run, strategy_registry
 from nasbench.spaces import Space
 from nasbench.table import Table
@@ -51,12 +52,12 @@ def _digest(frame: Any) -> str:
     return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
 
 
-names = sorted(REGISTRY)
+names = sorted(REGISTRY) + list(prefixed_examples())  # prefixed: strategies of a bridged library
 
 
 @pytest.mark.parametrize("name", names)
 def test_same_seed_same_trace_and_different_seed_differs(name: str, curve_table: Path | None) -> None:
-    bench = nasbench.load(_benchmark_for(REGISTRY[name], curve_table))
+    bench = nasbench.load(_benchmark_for(strategy_class(name), curve_table))
     first = run(name, bench, seed=11, max_evals=EVALS).to_frame()
     again = run(name, bench, seed=11, max_evals=EVALS).to_frame()
     other = run(name, bench, seed=12, max_evals=EVALS).to_frame()
@@ -66,7 +67,7 @@ def test_same_seed_same_trace_and_different_seed_differs(name: str, curve_table:
 
 @pytest.mark.parametrize("name", names)
 def test_same_trace_in_a_fresh_process_and_with_four_workers(name: str, curve_table: Path | None) -> None:
-    target = _benchmark_for(REGISTRY[name], curve_table)
+    target = _benchmark_for(strategy_class(name), curve_table)
     here = [_digest(run(name, target, seed=5, max_evals=EVALS, workers=4).to_frame()) for _ in range(2)]
     assert here[0] == here[1]
     script = ("import hashlib, nasbench.simulate as s;"
@@ -123,7 +124,7 @@ def _holds_table_data(value: Any, depth: int = 0, seen: set | None = None) -> bo
 @pytest.mark.parametrize("workers", [1, 3])
 def test_budget_validity_and_only_validation_reaches_the_strategy(name: str, workers: int,
                                                                   curve_table: Path | None) -> None:
-    bench = nasbench.load(_benchmark_for(REGISTRY[name], curve_table))
+    bench = nasbench.load(_benchmark_for(strategy_class(name), curve_table))
     spy = _Spy(make_strategy(name))
     frame = run(spy, bench, seed=2, max_evals=EVALS, workers=workers).to_frame()
     assert len(frame) == spy.asked <= EVALS
@@ -141,7 +142,7 @@ def test_budget_validity_and_only_validation_reaches_the_strategy(name: str, wor
 
 @pytest.mark.parametrize("name", names)
 def test_time_budget_rule_start_while_used_below_budget(name: str, curve_table: Path | None) -> None:
-    bench = nasbench.load(_benchmark_for(REGISTRY[name], curve_table))
+    bench = nasbench.load(_benchmark_for(strategy_class(name), curve_table))
     budget = 25.0 if bench.table.cost_metric == "" else float(np.nanmedian(bench.final(bench.table.cost_metric))) * 8
     frame = run(name, bench, seed=4, max_time=budget, workers=2).to_frame()
     assert len(frame) > 0

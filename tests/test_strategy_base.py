@@ -57,10 +57,13 @@ def test_public_attributes_set_during_a_run_do_not_survive_it() -> None:
 
 
 def test_every_module_in_strategies_is_discovered_and_registers() -> None:
+    from nasbench.protocol import _PREFIXES
+
     files = sorted(p.stem for p in (REPO / "strategies").glob("*.py")
                    if not p.name.startswith("_") and p.stem != "base")
     assert list(strategies.MODULES) == files
     registering = {cls.__module__.rpartition(".")[2] for cls in REGISTRY.values()}
+    registering |= {resolver.__module__.rpartition(".")[2] for resolver, _ in _PREFIXES.values()}  # bridges
     assert set(files) <= registering, f"modules that register no strategy: {set(files) - registering}"
 
 

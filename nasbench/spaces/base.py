@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -167,6 +168,24 @@ class Space(ABC):
             child = arch[:position] + (value,) + arch[position + 1:]
             if self.is_valid(child):
                 return child
+
+    # --- named genes (Optuna distributions, ConfigSpace) ----------------------------------------
+    def gene_choices(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """``(name, labels)`` of each gene in order; label ``k`` stands for gene value ``k``.
+        Spaces name their genes and choices; the default is ``g0, g1, ...`` with labels ``"0", "1", ...``."""
+        return tuple((f"g{i}", tuple(map(str, range(n)))) for i, n in enumerate(self.n_choices))
+
+    def forbidden(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """Gene combinations the space excludes, each ``((gene, value), ...)`` (all must hold to exclude);
+        a validity rule that is no such list (a graph's reachability) is left to :meth:`is_valid`."""
+        return ()
+
+    def to_configspace(self) -> Any:
+        """The space as a ``ConfigSpace.ConfigurationSpace`` (needs ``pip install ConfigSpace``);
+        see :mod:`nasbench.spaces.configspace`."""
+        from nasbench.spaces.configspace import to_configspace
+
+        return to_configspace(self)
 
     # --- encodings for models ----------------------------------------------------------------
     def one_hot(self, arch: Arch) -> np.ndarray:

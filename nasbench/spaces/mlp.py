@@ -63,6 +63,9 @@ class MlpSpace(TrainableSpace):
     def size(self) -> int:
         return self.n_raw
 
+    def gene_choices(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return tuple((key, tuple(_format(v) for v in values)) for key, values in zip(_KEYS, _VALUES))
+
     def config(self, arch: Arch) -> MlpConfig:
         """The configuration of a gene tuple."""
         layers, width, activation, dropout, rate = self.check(arch)

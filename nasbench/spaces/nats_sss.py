@@ -33,6 +33,9 @@ class NatsSssSpace(Space):
     def size(self) -> int:
         return len(CHANNELS) ** N_STAGES
 
+    def gene_choices(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return tuple((f"channels_{stage + 1}", tuple(map(str, CHANNELS))) for stage in range(N_STAGES))
+
     def encode(self, arch: Arch) -> str:
         return ":".join(str(CHANNELS[g]) for g in self.check(arch))
 

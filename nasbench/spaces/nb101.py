@@ -167,6 +167,10 @@ class Nb101Space(Space):
     def size(self) -> int:
         return N_GRAPHS if self._hashes is None else len(self._hashes)
 
+    def gene_choices(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        edges = tuple((f"edge_{a}->{b}", ("0", "1")) for a, b in EDGES)
+        return edges + tuple((f"op_{v + 1}", OPS) for v in range(N_INTERIOR))
+
     # --- strings -----------------------------------------------------------------------------
     def encode(self, arch: Arch) -> str:
         if not super().is_valid(arch):  # gene ranges only: an invalid graph still has a string form

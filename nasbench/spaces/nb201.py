@@ -71,6 +71,9 @@ class Nb201Space(TrainableSpace):
             raise NasbenchError(f"malformed NAS-Bench-201 cell {shorten(text)}: expected {self.string_form}")
         return tuple(OPS.index(op) for op in match.groups())
 
+    def gene_choices(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return tuple((f"edge_{target}<-{source}", OPS) for target, source in EDGES)
+
     def raw_code(self, arch: Arch) -> int:
         code = 0
         for g in arch:

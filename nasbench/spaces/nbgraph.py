@@ -62,6 +62,13 @@ class NbGraphSpace(Space):
         if len(self._raw_to_row) != self.n_raw:
             raise NasbenchError(f"raw-to-row map has {len(self._raw_to_row)} entries, expected {self.n_raw}")
 
+    def gene_choices(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        links = tuple(",".join(map(str, link)) for link in LINKS)
+        return (("link", links),) + tuple((f"op{i}", self.ops) for i in range(4))
+
+    def forbidden(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        return (tuple((gene, self._skip) for gene in range(1, 5)),)  # the all-skip cell
+
     def canonical_map(self) -> tuple[np.ndarray, np.ndarray]:
         """Raw-to-row map and row keys computed with the package's ``valid_hash`` (about a second)."""
         keys = np.full(self.n_raw, -1, dtype=np.int64)

@@ -42,6 +42,12 @@ class SubsetSpace(Space):
     def size(self) -> int:
         return len(self._base_rows)
 
+    def gene_choices(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return self.base.gene_choices()
+
+    def forbidden(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        return self.base.forbidden()
+
     def encode(self, arch: Arch) -> str:
         return self.base.encode(arch)
 
