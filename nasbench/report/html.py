@@ -94,12 +94,13 @@ def write_report(out: str | os.PathLike, runs: pd.DataFrame, metas: Sequence[Tra
                  statistic: str = "median", command: str = "", title: str = "nasbench comparison",
                  alpha: float = 0.05, sections: Sequence[str] = DEFAULT_SECTIONS,
                  time_unit: Mapping[str, float] | None = None, time_budgets: Sequence[float] = (),
-                 area: tuple[float, float] | None = None) -> list[Path]:
+                 area: tuple[float, float] | None = None, libraries: Mapping[str, str] | None = None) -> list[Path]:
     """Write the registered ``sections`` (:data:`nasbench.report.sections.SECTIONS`, in the order given)
     into ``out`` as figures, ``report.md`` and ``index.html``; return the paths written.
 
     ``time_unit`` (simulated seconds of one full training per benchmark), ``time_budgets`` and ``area``
-    (in trainings) are read by the ``equal-time`` section.
+    (in trainings) are read by the ``equal-time`` section; ``libraries`` (name -> version, as a study
+    header records them) goes into the page's header.
     """
     if statistic not in STATISTICS:
         raise NasbenchError(f"the statistic must be one of {', '.join(STATISTICS)}, not {statistic!r}")
@@ -123,6 +124,8 @@ def write_report(out: str | os.PathLike, runs: pd.DataFrame, metas: Sequence[Tra
         ("budget", budget_text(metas)),
         ("aggregation", STATISTICS[statistic]),
     ]
+    if libraries:
+        header.insert(2, ("libraries", ", ".join(f"{name} {version}" for name, version in libraries.items())))
     return [*report.written, _write_markdown(out / "report.md", title, header, written),
             _write_html(out / "index.html", title, header, written)]
 
