@@ -42,7 +42,8 @@ from nasbench.report import faithfulness
 from nasbench.report.anytime import STATISTICS, aggregate, anytime
 from nasbench.report.figures import plot_anytime, plot_critical_difference, plot_ecdf, plot_ranks
 from nasbench.report.ranks import average_rank
-from nasbench.report.stats import BASELINE, critical_difference, final_table
+from nasbench.report.robust import MAX_SEEDS, RESAMPLES
+from nasbench.report.stats import BASELINE, RANK_SUM_TEXT, WILCOXON_TEXT, critical_difference, final_table
 from nasbench.simulate import TraceMeta
 
 #: a critical-difference diagram ranks strategies across benchmarks; with fewer blocks the Nemenyi
@@ -188,9 +189,14 @@ def ranks(report: ReportData) -> Section:
 
 @section("final")
 def final_regret(report: ReportData) -> Section:
-    return Section("Final test regret", f"Per benchmark, sorted by mean. p-values: two-sided paired Wilcoxon "
-                   f"signed-rank tests (pairs = seeds) against the best strategy (lowest mean) and against "
-                   f"random search ({BASELINE}).", table=final_table(report.finals))
+    return Section("Final test regret", f"Per benchmark, sorted by mean; iqm: interquartile mean with its 95 % "
+                   f"percentile-bootstrap interval [iqm_low, iqm_high] ({RESAMPLES} resamples). p: two-sided paired "
+                   f"Wilcoxon signed-rank tests (pairs = seeds; {WILCOXON_TEXT}) against the best strategy (lowest "
+                   f"mean) and against random search ({BASELINE}). a12: Vargha-Delaney effect size, the probability "
+                   "that a run of this strategy ends with lower regret than one of the other (0.5 = no difference; "
+                   "0.56 / 0.64 / 0.71 small / medium / large). seeds: seeds per strategy a two-sided rank-sum test "
+                   f"of that effect needs for 80 % power at alpha {report.alpha} (Noether 1987; {MAX_SEEDS} means "
+                   "no effect to detect).", table=final_table(report.finals, alpha=report.alpha))
 
 
 @section("faithfulness")
@@ -202,7 +208,8 @@ def faithfulness_table(report: ReportData) -> Section | None:
                        for s, ok in zip(table["strategy"], table["passes"])]
     return Section("Final validation regret against random search",
                    f"Mean ± s.e. of final validation and test regret; p: one-sided Mann-Whitney U of "
-                   f"'validation regret lower than {BASELINE}' (passes: p < {report.alpha}).", table=table)
+                   f"'validation regret lower than {BASELINE}' ({RANK_SUM_TEXT}; passes: p < {report.alpha}); a12: "
+                   "the probability that the strategy's run has the lower validation regret.", table=table)
 
 
 @section("critical-difference")
