@@ -22,7 +22,14 @@ import pandas as pd
 from matplotlib import pyplot as plt
 
 from nasbench.report.figures import LINESTYLES
-from nasbench.report.robust import RESAMPLES, iqm_interval, normalised, performance_profile, probability_of_improvement
+from nasbench.report.robust import (
+    IMPROVEMENT_RESAMPLES,
+    RESAMPLES,
+    iqm_interval,
+    normalised,
+    performance_profile,
+    probability_of_improvement,
+)
 from nasbench.report.sections import ReportData, Section, section
 from nasbench.report.stats import BASELINE
 
@@ -62,7 +69,8 @@ def across_benchmarks(report: ReportData) -> Section:
                    f"stratified percentile-bootstrap interval ({RESAMPLES} resamples, each resampling the seeds "
                    "within every benchmark; Agarwal et al. 2021), beside median and quartiles. p_improve: the "
                    f"probability that a run of the strategy ends with lower regret than a run of {BASELINE} on the "
-                   "same benchmark (A12), averaged over benchmarks, with its stratified-bootstrap interval.",
+                   f"same benchmark (A12), averaged over benchmarks, with its stratified-bootstrap interval "
+                   f"({IMPROVEMENT_RESAMPLES} resamples).",
                    table=aggregate_table(report.finals))
 
 

@@ -18,7 +18,6 @@ import html
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +54,16 @@ def markdown_table(frame: pd.DataFrame, digits: int = 4) -> str:
 
 def provenance(metas: Sequence[TraceMeta]) -> dict[str, Any]:
     """What a reader needs to reproduce the study: versions, table checksums, options, seeds, budget."""
-    frame = pd.DataFrame([asdict(m) for m in metas])
+    checksums: dict[str, set[str]] = {}
+    options: dict[str, set[str]] = {}
+    for meta in metas:  # one pass of plain sets: a study may hold 100,000 runs
+        checksums.setdefault(meta.benchmark, set()).add(meta.checksum)
+        options.setdefault(meta.strategy, set()).add(meta.options)
     return {
-        "versions": sorted(frame["version"].unique()),
-        "benchmarks": {b: sorted(g["checksum"].unique()) for b, g in frame.groupby("benchmark")},
-        "strategies": {s: sorted(g["options"].unique()) for s, g in frame.groupby("strategy")},
-        "seeds": sorted(int(s) for s in frame["seed"].unique()),
+        "versions": sorted({m.version for m in metas}),
+        "benchmarks": {b: sorted(c) for b, c in sorted(checksums.items())},
+        "strategies": {s: sorted(o) for s, o in sorted(options.items())},
+        "seeds": sorted({int(m.seed) for m in metas}),
         "budget": {"max_evals": sorted({m.max_evals for m in metas}, key=str),
                    "max_time": sorted({m.max_time for m in metas}, key=str),
                    "workers": sorted({m.workers for m in metas}), "cost": sorted({m.cost for m in metas})},
