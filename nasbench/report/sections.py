@@ -64,7 +64,12 @@ class Section:
 @dataclass(frozen=True)
 class ReportData:
     """Everything a section may read: the runs frame and its final rows, the traces' metadata, and
-    the study's settings; ``save`` writes a figure next to the page."""
+    the study's settings; ``save`` writes a figure next to the page, ``curves`` gives the anytime curves.
+
+    ``runs`` may hold every evaluation (:func:`~nasbench.report.anytime.runs_frame`) or, as a study's
+    report does, only each run's incumbent steps (:func:`~nasbench.report.anytime.steps_frame` of the
+    study file's summaries): curves, ranks and final values are the same from either, and a section
+    that reads ``runs`` must read it as a step function."""
 
     runs: pd.DataFrame
     finals: pd.DataFrame
@@ -79,6 +84,13 @@ class ReportData:
     time_budgets: tuple[float, ...] = ()
     area: tuple[float, float] | None = None
     written: list[Path] = field(default_factory=list)
+    _curves: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def curves(self, x: str) -> pd.DataFrame:
+        """:func:`~nasbench.report.anytime.anytime` of the runs against ``x``, computed once per report."""
+        if x not in self._curves:
+            self._curves[x] = anytime(self.runs, x=x)
+        return self._curves[x]
 
     @property
     def benchmarks(self) -> list[str]:
@@ -149,7 +161,7 @@ def panels(benchmarks: Sequence[str], draw: Callable[[Axes, str], object], *, le
 
 # --- the standard sections -------------------------------------------------------------------------
 def _anytime(report: ReportData, x: str) -> Section:
-    curve = aggregate(anytime(report.runs, x=x), statistic=report.statistic)
+    curve = aggregate(report.curves(x), statistic=report.statistic)
     figure = panels(report.benchmarks, lambda ax, b: plot_anytime(curve, ax, benchmark=b, x=x,
                                                                   statistic=report.statistic, palette=report.palette))
     axis = "simulated time" if x == "time" else "evaluations"
@@ -179,7 +191,7 @@ def anytime_evaluations(report: ReportData) -> Section:
 @section("ranks")
 def ranks(report: ReportData) -> Section:
     x = "evaluations" if all(report.unit_time(b) for b in report.benchmarks) else "time"
-    table = average_rank(anytime(report.runs, x=x))
+    table = average_rank(report.curves(x))
     figure = panels(report.benchmarks, lambda ax, b: plot_ranks(table, ax, benchmark=b, x=x, palette=report.palette))
     return Section(f"Average rank over {'simulated time' if x == 'time' else 'evaluations'}",
                    "Strategies ranked by incumbent test regret per seed at each point (1 = best: lower is better; "
