@@ -1,9 +1,10 @@
 """A NAS-Bench-101-sized table (pytest-benchmark): open time and ``to_frame`` cost.
 
 The table is synthetic, written once per session into a temporary directory: 423,624 architectures x
-3 seeds x 4 fidelities (5.1 M entries) of six float64 metrics, 263 MB on disk. Targets: ``Table.open``
-<= 10 ms (best of the rounds; headers only; arrays are mapped and hashed on first touch); ``Benchmark.to_frame`` with its
-categorical architecture column <= 1.5x the time and memory of the numeric columns alone.
+3 seeds x 4 fidelities (5.1 M entries) of six float64 metrics, 263 MB on disk. Targets:
+``Table.open`` <= 10 ms (best of the rounds; headers only; arrays are mapped and hashed on first
+touch); ``Benchmark.to_frame`` with its categorical architecture column <= 1.5x the time and memory
+of the numeric columns alone.
 
 Run: ``python -m pytest tests/test_bench_large_table.py --benchmark-enable``.
 """
