@@ -25,8 +25,14 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nasbench.errors import NasbenchError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nasbench.studyfile import RunSummary
 
 STUDY_NAME = "study.jsonl"
 EXIT_REGRESSION = 1
@@ -113,9 +119,9 @@ def _study_path(path: Path) -> Path:
 
 def handler(args: argparse.Namespace) -> int:
     """Plan (all names checked first), run, report; 1 on a regression, 130 when interrupted."""
-    from nasbench.planning import DEFAULT_SEEDS, labels, plan, time_unit
+    from nasbench.planning import DEFAULT_SEEDS, plan, time_unit
     from nasbench.presets import DEFAULT_SECTIONS, PRESETS
-    from nasbench.study import StudyFile, check_executor, run_study
+    from nasbench.study import StudyFile, check_executor, run_grid
 
     if not 0 < args.alpha < 1:
         raise NasbenchError(f"--alpha must lie strictly between 0 and 1, not {args.alpha}")
@@ -128,7 +134,7 @@ def handler(args: argparse.Namespace) -> int:
             raise NasbenchError("--baseline reruns the baseline's own grid; drop --preset, --benchmarks, "
                                 "--strategies, --option, --seeds, --evals, --time and --time-units")
         baseline = StudyFile.read(_study_path(args.baseline))
-        if not baseline.records:
+        if not baseline.summaries:
             raise NasbenchError(f"baseline study {baseline.path} holds no finished runs")
         specs = baseline.specs()
         _check_baseline(specs)
@@ -155,40 +161,42 @@ def handler(args: argparse.Namespace) -> int:
     if baseline is not None and study_path.resolve() == baseline.path.resolve():
         raise NasbenchError("--out must differ from the baseline's directory, or the rerun would only reread it")
     try:
-        runs = run_study(specs, study_path, executor=args.executor, jobs=args.jobs, address=args.address,
+        study = run_grid(specs, study_path, executor=args.executor, jobs=args.jobs, address=args.address,
                          progress=not args.no_progress)
     except KeyboardInterrupt:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # exiting now: a further Ctrl-C must not cut this short
-        done = len(StudyFile.read(study_path).records) if study_path.exists() else 0
+        done = len(StudyFile.read(study_path).summaries) if study_path.exists() else 0
         print(f"interrupted: {done} finished runs are kept in {study_path}; rerun the same command to resume",
               file=sys.stderr)
         return EXIT_INTERRUPTED
 
     from nasbench.benchmark import load
-    from nasbench.report.anytime import final, runs_frame
+    from nasbench.report.anytime import final
     from nasbench.report.html import markdown_table, write_report
 
-    frame = runs_frame([run.trace for run in runs], [run.valid_regret for run in runs],
-                       labels=labels([run.spec for run in runs]))
+    runs = study.summaries_of(specs)
+    frame = _frame(runs)
     command = "nasbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "nasbench compare"
     units = {}
     for name in dict.fromkeys(spec.benchmark for spec in specs):
         with contextlib.suppress(NasbenchError):  # a table without a training cost has no time unit
             units[name] = time_unit(load(name))
-    write_report(out, frame, [run.trace.meta for run in runs], statistic=args.statistic, command=command,
-                 alpha=args.alpha, sections=sections, time_unit=units,
+    write_report(out, frame, [run.meta for run in runs], statistic=args.statistic, command=command,
+                 alpha=args.alpha, sections=sections, time_unit=units, libraries=study.header.get("libraries"),
                  time_budgets=preset.time_budgets if preset else (), area=preset.area if preset else None)
     print(f"{len(runs)} runs in {study_path}; report: {out / 'index.html'} and {out / 'report.md'}")
     if baseline is None:
         return 0
 
     from nasbench.report.stats import regression
+    from nasbench.studyfile import version_differences
 
-    old = baseline.runs()
-    old_frame = runs_frame([run.trace for run in old], [run.valid_regret for run in old],
-                           labels=labels([run.spec for run in old]))
-    table = regression(final(old_frame), final(frame), alpha=args.alpha)
+    table = regression(final(_frame(baseline.summaries_of())), final(frame), alpha=args.alpha)
+    differences = version_differences(baseline.header, study.header.get("libraries"))
+    if differences:
+        print(f"warning: the baseline was made with other library versions: {'; '.join(differences)}; a "
+              "regression may come from them rather than from the code", file=sys.stderr)
     (out / "regression.md").write_text(
         "One-sided Mann-Whitney U per benchmark x strategy (final test regret of the rerun larger than the "
         f"baseline's), Holm-corrected over {len(table)} tests, alpha {args.alpha}.\n\n" + markdown_table(table) + "\n")
@@ -201,6 +209,16 @@ def handler(args: argparse.Namespace) -> int:
         print(f"regression: {row.strategy} on {row.benchmark}: mean final test regret {row.current_mean:.4g} vs "
               f"{row.baseline_mean:.4g} in the baseline (Holm-adjusted p = {row.p_holm:.3g})", file=sys.stderr)
     return EXIT_REGRESSION
+
+
+def _frame(runs: list[RunSummary]) -> pd.DataFrame:
+    """The report's runs frame of study summaries: each run's incumbent steps, under its label."""
+    from nasbench.planning import labels
+    from nasbench.report.anytime import RunSteps, steps_frame
+
+    return steps_frame([RunSteps(run.spec.benchmark, label, run.spec.seed, run.steps["evaluation"],
+                                 run.steps["time"], run.steps["regret"], run.steps["valid_regret"])
+                        for run, label in zip(runs, labels([run.spec for run in runs]))])
 
 
 def _check_baseline(specs: list) -> None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: the report of ``nasbench compare`` without a preset (names in :data:`nasbench.report.sections.SECTIONS`)
-DEFAULT_SECTIONS = ("anytime-time", "anytime-evaluations", "ranks", "final", "faithfulness", "critical-difference",
-                    "ecdf")
+DEFAULT_SECTIONS = ("anytime-time", "anytime-evaluations", "ranks", "final", "aggregate", "faithfulness",
+                    "critical-difference", "ecdf", "performance-profile")
 
 
 @dataclass(frozen=True)

@@ -1,38 +1,32 @@
 """Comparison studies: a grid of benchmark x strategy x seed, run resumably into one study file.
 
 A study is planned first (:func:`plan`: every name checked, strategies chosen per benchmark by their
-capability flags) and only then run (:func:`run_study`), on a local process pool or as Ray tasks.
-Both executors call the same :func:`execute`, and :func:`nasbench.simulate.run` is deterministic for a
-seed, so they give identical traces.
+capability flags) and only then run (:func:`run_grid`, or :func:`run_study` for the runs with their
+traces), on a local process pool or as Ray tasks. Both executors call the same :func:`execute`, and
+:func:`nasbench.simulate.run` is deterministic for a seed, so they give identical traces.
 
-The study file is JSON Lines, append-only, written only by the coordinating process:
-
-* line 1: ``nasbench-study 1 {header JSON}`` (package version, budget, simulated workers);
-* then one line per finished run: ``{sha256 of the JSON} {record JSON}``; the record holds the run's
-  spec, its :class:`~nasbench.trace.TraceMeta` (strategy, options, seed, benchmark checksum,
-  package version), every trace column, the visited architectures and the incumbent's validation
-  regret.
-
-Each line is written with one ``write`` and flushed to disk before the next run is counted, so an
-interrupt loses at most the line being written; a torn last line is dropped on the next open and the
-run redone. A digest that does not match, or a file that is not a study, raises
-:class:`~nasbench.errors.NasbenchError`.
+The study file (:mod:`nasbench.studyfile`) is written only by the coordinating process, which
+appends each finished run and keeps only its summary (the incumbent's steps), so that its memory
+grows by a few hundred bytes per run whatever the traces' length.
 
 Example:
     >>> specs = plan(["nbgraph-cora"], ["rs", "rea"], seeds=2, max_evals=20)
-    >>> runs = run_study(specs, "/tmp/doc-study.jsonl", jobs=1, progress=False)
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "study.jsonl")
+    >>> runs = run_study(specs, path, jobs=1, progress=False)
     >>> sorted({run.spec.strategy for run in runs})
     ['rea', 'rs']
+    >>> study = run_grid(specs, path, jobs=1, progress=False)  # nothing left to run
+    >>> [int(s.steps["evaluation"][-1]) for s in study.summaries_of(specs)]
+    [20, 20, 20, 20]
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -50,20 +44,16 @@ from nasbench.planning import (  # noqa: F401  (the study's public names, import
     plan,
 )
 from nasbench.simulate import run
+from nasbench.studyfile import (  # noqa: F401  (re-exported: the study file's names, importable from here)
+    STUDY_FORMAT,
+    STUDY_MAGIC,
+    RunSummary,
+    StudyFile,
+    StudyRun,
+    record_to_run,
+    summarise,
+)
 from nasbench.trace import Trace, regret
-
-STUDY_MAGIC = "nasbench-study"
-STUDY_FORMAT = 1
-
-
-@dataclass
-class StudyRun:
-    """A finished run: its spec, its trace, and the incumbent's validation regret per evaluation."""
-
-    spec: RunSpec
-    trace: Trace
-    valid_regret: np.ndarray
-
 
 # --- running one cell (in whichever process the executor picks) ---------------------------------
 _BENCHMARKS: dict[str, Benchmark] = {}
@@ -103,152 +93,6 @@ def record_of(spec: RunSpec, trace: Trace, valid_regret: np.ndarray) -> dict[str
             "valid_regret": np.asarray(valid_regret, dtype=np.float64).tolist()}
 
 
-def _record_to_run(record: dict[str, Any]) -> StudyRun:
-    spec = RunSpec(**record["spec"])
-    return StudyRun(spec, Trace.from_record(record), np.asarray(record["valid_regret"], dtype=np.float64))
-
-
-# --- the study file -------------------------------------------------------------------------------
-class StudyFile:
-    """An append-only JSON Lines file of finished runs (see the module docstring for the layout).
-
-    Example:
-        >>> study = StudyFile.open_or_create("/tmp/doc-study2.jsonl", max_evals=10, max_time=None, workers=1)
-        >>> isinstance(study.records, dict)
-        True
-    """
-
-    def __init__(self, path: Path, header: dict[str, Any], records: dict[str, dict[str, Any]], torn: int = 0) -> None:
-        self.path = path
-        self.header = header
-        self.records = records
-        self.torn = torn  # bytes of an interrupted last line, dropped before the next append
-
-    @classmethod
-    def read(cls, path: str | os.PathLike) -> StudyFile:
-        """Read and verify a study file; a torn last line (an interrupted write) is dropped."""
-        path = Path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise NasbenchError(f"cannot read study file {path}: {exc.strerror or exc}") from None
-        lines = data.split(b"\n")
-        torn = lines.pop()  # text after the last newline: empty, or a line cut by an interrupt
-        header = _parse_header(path, lines[0] if lines else torn)
-        records: dict[str, dict[str, Any]] = {}
-        for number, line in enumerate(lines[1:], start=2):
-            record = _parse_record(path, number, line)
-            records[RunSpec(**record["spec"]).key()] = record
-        return cls(path, header, records, len(torn) if lines else 0)
-
-    @classmethod
-    def open_or_create(cls, path: str | os.PathLike, *, max_evals: int | None, max_time: float | None,
-                       workers: int, time_units: float | None = None) -> StudyFile:
-        """Open an existing study with the same budget, or start a new file. A budget in trainings
-        (``time_units``) is held as such, ``max_time`` (seconds, which differ per table) as None."""
-        from nasbench import __version__
-
-        path = Path(path)
-        budget = {"max_evals": max_evals, "max_time": max_time, "workers": workers}
-        if time_units is not None:
-            budget.update(max_time=None, time_units=time_units)
-        if path.is_dir():
-            raise NasbenchError(f"study file {path} is a directory")
-        if path.exists():
-            study = cls.read(path)
-            held = {key: study.header.get(key) for key in budget}
-            if held != budget:
-                raise NasbenchError(f"study file {path} was made with budget {_budget_text(held)}, not "
-                                    f"{_budget_text(budget)}; rerun with that budget or choose another --out")
-            if study.torn:
-                with open(path, "r+b") as f:  # drop the torn line so appends start on a fresh line
-                    f.truncate(path.stat().st_size - study.torn)
-            return study
-        header = {"format": STUDY_FORMAT, "version": __version__, **budget}
-        temporary = path.with_name(path.name + ".tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(temporary, "w") as f:
-                f.write(f"{STUDY_MAGIC} {STUDY_FORMAT} {json.dumps(header, sort_keys=True)}\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(temporary, path)
-        except OSError as exc:
-            raise NasbenchError(f"cannot create study file {path}: {exc.strerror or exc}") from None
-        return cls(path, header, {})
-
-    def append(self, record: dict[str, Any]) -> None:
-        """Add a finished run: one line, one write, flushed to disk before returning."""
-        body = json.dumps(record, sort_keys=True, separators=(",", ":"))
-        line = f"{hashlib.sha256(body.encode()).hexdigest()} {body}\n".encode()
-        with open(self.path, "ab") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
-        self.records[RunSpec(**record["spec"]).key()] = record
-
-    def runs(self, specs: Iterable[RunSpec] | None = None) -> list[StudyRun]:
-        """The finished runs of ``specs`` (all runs when ``None``), in the order given."""
-        if specs is None:
-            return [_record_to_run(record) for record in self.records.values()]
-        return [_record_to_run(self.records[spec.key()]) for spec in specs if spec.key() in self.records]
-
-    def specs(self) -> list[RunSpec]:
-        """The specs of every finished run (a baseline's grid)."""
-        return [RunSpec(**record["spec"]) for record in self.records.values()]
-
-    def check(self, specs: Sequence[RunSpec]) -> None:
-        """Refuse to mix tables: a stored run of a planned cell must have the planned checksum."""
-        for spec in specs:
-            record = self.records.get(spec.key())
-            if record is not None and record["spec"]["checksum"] != spec.checksum:
-                raise NasbenchError(f"study file {self.path} holds runs of {spec.benchmark} on a table with checksum "
-                                    f"{record['spec']['checksum'][:12]}…, but the installed table has "
-                                    f"{spec.checksum[:12]}…; start a new study with another --out")
-
-
-def _budget_text(budget: dict[str, Any]) -> str:
-    parts = [f"--evals {budget['max_evals']}" if budget.get("max_evals") is not None else "",
-             f"--time {budget['max_time']}" if budget.get("max_time") is not None else "",
-             f"--time-units {budget['time_units']}" if budget.get("time_units") is not None else "",
-             f"--workers {budget.get('workers')}"]
-    return " ".join(p for p in parts if p)
-
-
-def _parse_header(path: Path, line: bytes) -> dict[str, Any]:
-    prefix = f"{STUDY_MAGIC} ".encode()
-    if not line.startswith(prefix):
-        raise NasbenchError(f"{path} is not a nasbench study file (its first line does not start with {STUDY_MAGIC!r})")
-    try:
-        version_text, _, body = line[len(prefix):].decode().partition(" ")
-        header = json.loads(body)
-        version = int(version_text)
-    except (UnicodeDecodeError, ValueError):
-        raise NasbenchError(f"study file {path} has a damaged header line") from None
-    if version != STUDY_FORMAT or not isinstance(header, dict):
-        raise NasbenchError(f"study file {path} has format {version_text}; this nasbench reads format {STUDY_FORMAT}")
-    return header
-
-
-_RECORD_KEYS = {"spec", "meta", "columns", "archs", "valid_regret"}
-
-
-def _parse_record(path: Path, number: int, line: bytes) -> dict[str, Any]:
-    digest, _, body = line.partition(b" ")
-    if hashlib.sha256(body).hexdigest().encode() != digest:
-        raise NasbenchError(f"study file {path} is corrupted: line {number} does not match its checksum")
-    try:
-        record = json.loads(body)
-        ok = isinstance(record, dict) and set(record) == _RECORD_KEYS
-        if ok:
-            RunSpec(**record["spec"])
-    except (ValueError, TypeError):
-        ok = False
-    if not ok:
-        raise NasbenchError(f"study file {path} has a malformed run on line {number}")
-    return record
-
-
 def check_executor(executor: str, jobs: int | None, address: str | None) -> None:
     """Raise a :class:`NasbenchError` for an unknown executor, a bad job count, or an address without Ray."""
     if executor not in EXECUTORS:
@@ -257,6 +101,43 @@ def check_executor(executor: str, jobs: int | None, address: str | None) -> None
         raise NasbenchError(f"jobs must be an integer >= 1, not {jobs!r}")
     if address is not None and executor != "ray":
         raise NasbenchError("--address names a Ray cluster; it needs --executor ray")
+
+
+def _budget(specs: Sequence[RunSpec]) -> tuple[int | None, float | None, float | None, int]:
+    if not specs:
+        raise NasbenchError("the study has no runs")
+    # a budget in trainings gives each table its own seconds
+    budgets = {(s.max_evals, None if s.time_units is not None else s.max_time, s.time_units, s.workers) for s in specs}
+    if len(budgets) != 1:
+        raise NasbenchError("every run of a study must share one budget and one number of workers")
+    return budgets.pop()
+
+
+def run_grid(
+    specs: Sequence[RunSpec],
+    path: str | os.PathLike,
+    *,
+    executor: str = "local",
+    jobs: int | None = None,
+    address: str | None = None,
+    progress: bool = True,
+) -> StudyFile:
+    """Run every spec not already in the study file at ``path``; return the study, which holds the
+    summaries of its runs (:meth:`StudyFile.summaries_of`), not their traces.
+
+    ``executor="local"`` uses a process pool of ``jobs`` processes (default: the CPU count; 1 runs
+    in this process); ``"ray"`` submits one Ray task per run to a local Ray (``jobs`` CPUs) or to the
+    cluster at ``address``. Runs are appended as they finish, so an interrupt keeps them and the
+    next call resumes.
+    """
+    check_executor(executor, jobs, address)
+    max_evals, max_time, time_units, workers = _budget(specs)
+    study = StudyFile.open_or_create(path, max_evals=max_evals, max_time=max_time, workers=workers,
+                                     time_units=time_units)
+    study.check(specs)
+    todo = [spec for spec in dict.fromkeys(specs) if spec.key() not in study.summaries]
+    _execute_all(todo, len(specs), study.append, executor, jobs, address, progress)
+    return study
 
 
 def run_study(
@@ -268,32 +149,16 @@ def run_study(
     address: str | None = None,
     progress: bool = True,
 ) -> list[StudyRun]:
-    """Run every spec not already in the study file at ``path`` and return all runs of ``specs``.
-
-    ``executor="local"`` uses a process pool of ``jobs`` processes (default: the CPU count; 1 runs
-    in this process); ``"ray"`` submits one Ray task per run to a local Ray (``jobs`` CPUs) or to the
-    cluster at ``address``. Runs are appended as they finish, so an interrupt keeps them and the
-    next call resumes. ``path=None`` keeps the runs in memory only.
-    """
+    """:func:`run_grid`, then every run of ``specs`` with its trace (all held in memory: for small
+    studies; a report reads :meth:`StudyFile.summaries_of`). ``path=None`` keeps the runs in memory only."""
+    if path is not None:
+        return run_grid(specs, path, executor=executor, jobs=jobs, address=address, progress=progress).runs(specs)
     check_executor(executor, jobs, address)
-    if not specs:
-        raise NasbenchError("the study has no runs")
-    # a budget in trainings gives each table its own seconds
-    budgets = {(s.max_evals, None if s.time_units is not None else s.max_time, s.time_units, s.workers) for s in specs}
-    if len(budgets) != 1:
-        raise NasbenchError("every run of a study must share one budget and one number of workers")
-    max_evals, max_time, time_units, workers = budgets.pop()
-    if path is None:
-        memory: list[dict[str, Any]] = []
-        _execute_all(list(dict.fromkeys(specs)), len(specs), memory.append, executor, jobs, address, progress)
-        by_key = {RunSpec(**record["spec"]).key(): record for record in memory}
-        return [_record_to_run(by_key[spec.key()]) for spec in specs]
-    study = StudyFile.open_or_create(path, max_evals=max_evals, max_time=max_time, workers=workers,
-                                     time_units=time_units)
-    study.check(specs)
-    todo = [spec for spec in dict.fromkeys(specs) if spec.key() not in study.records]
-    _execute_all(todo, len(specs), study.append, executor, jobs, address, progress)
-    return study.runs(specs)
+    _budget(specs)
+    memory: list[dict[str, Any]] = []
+    _execute_all(list(dict.fromkeys(specs)), len(specs), memory.append, executor, jobs, address, progress)
+    by_key = {RunSpec(**record["spec"]).key(): record for record in memory}
+    return [record_to_run(by_key[spec.key()]) for spec in specs]
 
 
 def _execute_all(todo: Sequence[RunSpec], total: int, store: Callable[[dict[str, Any]], None], executor: str,

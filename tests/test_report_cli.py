@@ -16,7 +16,7 @@ from nasbench.report.html import markdown_table, write_report
 from nasbench.study import RunSpec, StudyFile, record_of, validation_regret
 
 # unit-cost tables and two benchmarks: no time figure (it would repeat the evaluations one), no CD diagram
-FIGURES = {"anytime_evaluations.png", "ranks.png", "ecdf.png"}
+FIGURES = {"anytime_evaluations.png", "ranks.png", "ecdf.png", "performance_profile.png"}
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +34,9 @@ def test_write_report_embeds_every_figure_and_table(tmp_path, traces):
         assert f"({figure})" in markdown and f"src='{figure}'" in page
         assert (tmp_path / figure).read_bytes()[:4] == b"\x89PNG"
     assert "| nbgraph-cora | rea |" in markdown and "mean ± standard error" in markdown
+    # statistics first: IQM with its interval, an effect size and the seeds needed beside every p-value
+    for column in ("iqm_low", "iqm_high", "a12_vs_best", "seeds_vs_best", "a12_vs_baseline", "p_improve_low"):
+        assert f" {column} |" in markdown and f"<th>{column}</th>" in page, column
     assert traces[0].meta.checksum in markdown and "0..3" in markdown  # provenance: checksum and seeds
     assert "15 evaluations per run; 1 simulated worker; cost: unit" in markdown and "[15]" not in markdown
     assert "simulated time is the number of evaluations" in markdown

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -77,6 +78,48 @@ def runs_frame(traces: Sequence[Trace], valid_regrets: Sequence[np.ndarray] | No
     return runs
 
 
+class RunSteps(NamedTuple):
+    """One run's incumbent steps: the evaluations (1-based) at which its regret changed, and the last.
+
+    The anytime curve is a step function, so a frame of steps gives every curve, rank and final value
+    that the frame of all evaluations gives (see :func:`steps_frame`).
+    """
+
+    benchmark: str
+    strategy: str
+    seed: int
+    evaluation: np.ndarray
+    time: np.ndarray
+    regret: np.ndarray
+    valid_regret: np.ndarray | None = None
+
+
+def steps_frame(runs: Sequence[RunSteps]) -> pd.DataFrame:
+    """The runs frame (columns as :func:`runs_frame`) of every run's steps, built column-wise.
+
+    Example:
+        >>> step = RunSteps("b", "rs", 0, np.array([1, 4]), np.array([1.0, 4.0]), np.array([0.5, 0.5]))
+        >>> steps_frame([step])[["evaluation", "regret"]].values.tolist()
+        [[1.0, 0.5], [4.0, 0.5]]
+    """
+    if not runs:
+        raise NasbenchError("a report needs at least one run")
+    lengths = np.array([len(run.evaluation) for run in runs])
+    frame = pd.DataFrame({
+        "benchmark": np.repeat(np.array([run.benchmark for run in runs], dtype=object), lengths),
+        "strategy": np.repeat(np.array([run.strategy for run in runs], dtype=object), lengths),
+        "seed": np.repeat(np.array([run.seed for run in runs], dtype=np.int64), lengths),
+        "evaluation": np.concatenate([run.evaluation for run in runs]).astype(np.int64),
+        "time": np.concatenate([run.time for run in runs]).astype(np.float64),
+        "regret": np.concatenate([run.regret for run in runs]).astype(np.float64),
+    })
+    if all(run.valid_regret is not None for run in runs):
+        frame["valid_regret"] = np.concatenate([run.valid_regret for run in runs if run.valid_regret is not None])
+    if frame.duplicated(RUN_KEYS + ["evaluation"]).any():
+        raise NasbenchError("two runs share benchmark, strategy and seed; a report compares one run per seed")
+    return frame
+
+
 def final(runs: pd.DataFrame) -> pd.DataFrame:
     """The last row of every run: ``benchmark, strategy, seed, evaluations, time, regret[, valid_regret]``."""
     last = runs.groupby(RUN_KEYS, sort=True).tail(1).rename(columns={"evaluation": "evaluations"})
@@ -108,19 +151,38 @@ def anytime(runs: pd.DataFrame, *, x: str = "time", points: int = 200, metric: s
     if x not in AXES:
         raise NasbenchError(f"the x axis must be one of {', '.join(AXES)}, not {x!r}")
     column = "evaluation" if x == "evaluations" else "time"
-    columns: dict[str, list[np.ndarray]] = {key: [] for key in ("benchmark", "strategy", "seed", "x", metric)}
+    parts = []
     for benchmark, group in runs.groupby("benchmark", sort=True):
         points_x = (grid(group[column].to_numpy(dtype=np.float64), x, points) if at is None
                     else np.asarray(at, dtype=np.float64))
-        for (strategy, seed), run in group.groupby(["strategy", "seed"], sort=True):
-            xs = run[column].to_numpy(dtype=np.float64)
-            values = run[metric].to_numpy(dtype=np.float64)
-            last = np.searchsorted(xs, points_x, side="right") - 1  # last result finished by each point
-            columns[metric].append(np.where(last >= 0, values[np.maximum(last, 0)], np.nan))
-            columns["x"].append(points_x)
-            for key, value in (("benchmark", benchmark), ("strategy", strategy), ("seed", seed)):
-                columns[key].append(np.full(len(points_x), value, dtype=object if key != "seed" else np.int64))
-    return pd.DataFrame({key: np.concatenate(parts) for key, parts in columns.items()})
+        parts.append(_sample(group, benchmark, column, metric, points_x))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _sample(group: pd.DataFrame, benchmark: str, column: str, metric: str, points_x: np.ndarray) -> pd.DataFrame:
+    """Every run of one benchmark at ``points_x``, in one vectorised search: the rows are keyed by
+    (run, rank of x), so one ``searchsorted`` finds each run's last result by each point."""
+    run_of_row = group.groupby(["strategy", "seed"], sort=True).ngroup().to_numpy()
+    order = np.lexsort((np.arange(len(group)), run_of_row))  # run-major, each run in its own (time) order
+    run_of_row = run_of_row[order]
+    xs = group[column].to_numpy(dtype=np.float64)[order]
+    values = group[metric].to_numpy(dtype=np.float64)[order]
+    keys = group[["strategy", "seed"]].iloc[order].drop_duplicates()
+    n_runs = len(keys)
+    levels = np.unique(np.concatenate([xs, points_x]))
+    scale = len(levels) + 1
+    row_keys = run_of_row * scale + np.searchsorted(levels, xs)
+    query_runs = np.repeat(np.arange(n_runs), len(points_x))
+    query_keys = query_runs * scale + np.tile(np.searchsorted(levels, points_x), n_runs)
+    last = np.searchsorted(row_keys, query_keys, side="right") - 1
+    found = (last >= 0) & (run_of_row[np.maximum(last, 0)] == query_runs)
+    return pd.DataFrame({
+        "benchmark": np.full(len(query_runs), benchmark, dtype=object),
+        "strategy": np.repeat(keys["strategy"].to_numpy(dtype=object), len(points_x)),
+        "seed": np.repeat(keys["seed"].to_numpy(dtype=np.int64), len(points_x)),
+        "x": np.tile(points_x, n_runs),
+        metric: np.where(found, values[np.maximum(last, 0)], np.nan),
+    })
 
 
 def aggregate(curves: pd.DataFrame, *, statistic: str = "median", metric: str = "regret") -> pd.DataFrame:

@@ -19,25 +19,28 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import mannwhitneyu
+
+from nasbench.report.robust import a12
+from nasbench.report.stats import rank_sum_p
 
 
 def compare(frame: pd.DataFrame, *, baseline: str = "rs", alpha: float = 0.05) -> pd.DataFrame:
-    """Mean +- standard error of both regrets per (benchmark, strategy), and the one-sided
-    Mann-Whitney p-value of "validation regret lower than the baseline's" (NaN for the baseline)."""
+    """Mean +- standard error of both regrets per (benchmark, strategy), the one-sided Mann-Whitney
+    p-value of "validation regret lower than the baseline's" and its effect size ``a12`` (the
+    probability that the strategy's run has the lower validation regret; NaN for the baseline)."""
     out = []
     for (bench, strategy), group in frame.groupby(["benchmark", "strategy"], sort=True):
         reference = frame[(frame["benchmark"] == bench) & (frame["strategy"] == baseline)]["valid_regret"]
         values = group["valid_regret"].to_numpy()
-        p = np.nan if strategy == baseline else float(
-            mannwhitneyu(values, reference.to_numpy(), alternative="less").pvalue)
+        p = np.nan if strategy == baseline else rank_sum_p(values, reference.to_numpy(), "less")
+        effect = np.nan if strategy == baseline else a12(values, reference.to_numpy())
         n = len(group)
         out.append({
             "benchmark": bench, "strategy": strategy, "n_seeds": n,
             "valid_regret_mean": values.mean(), "valid_regret_se": values.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
             "test_regret_mean": group["test_regret"].mean(),
             "test_regret_se": group["test_regret"].std(ddof=1) / np.sqrt(n) if n > 1 else np.nan,
-            "p_value": p, "passes": bool(p < alpha) if strategy != baseline else None,
+            "p_value": p, "a12": effect, "passes": bool(p < alpha) if strategy != baseline else None,
         })
     return pd.DataFrame(out)
 

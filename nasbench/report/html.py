@@ -18,7 +18,6 @@ import html
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ import pandas as pd
 
 from nasbench.errors import NasbenchError
 from nasbench.presets import DEFAULT_SECTIONS
-from nasbench.report import equal_time  # noqa: F401  (registers the equal-time section)
+from nasbench.report import across, equal_time  # noqa: F401  (register the across-benchmark and equal-time sections)
 from nasbench.report.anytime import STATISTICS, final
 from nasbench.report.figures import colours
 from nasbench.report.sections import SECTIONS, ReportData, Section, check_sections
@@ -55,12 +54,16 @@ def markdown_table(frame: pd.DataFrame, digits: int = 4) -> str:
 
 def provenance(metas: Sequence[TraceMeta]) -> dict[str, Any]:
     """What a reader needs to reproduce the study: versions, table checksums, options, seeds, budget."""
-    frame = pd.DataFrame([asdict(m) for m in metas])
+    checksums: dict[str, set[str]] = {}
+    options: dict[str, set[str]] = {}
+    for meta in metas:  # one pass of plain sets: a study may hold 100,000 runs
+        checksums.setdefault(meta.benchmark, set()).add(meta.checksum)
+        options.setdefault(meta.strategy, set()).add(meta.options)
     return {
-        "versions": sorted(frame["version"].unique()),
-        "benchmarks": {b: sorted(g["checksum"].unique()) for b, g in frame.groupby("benchmark")},
-        "strategies": {s: sorted(g["options"].unique()) for s, g in frame.groupby("strategy")},
-        "seeds": sorted(int(s) for s in frame["seed"].unique()),
+        "versions": sorted({m.version for m in metas}),
+        "benchmarks": {b: sorted(c) for b, c in sorted(checksums.items())},
+        "strategies": {s: sorted(o) for s, o in sorted(options.items())},
+        "seeds": sorted({int(m.seed) for m in metas}),
         "budget": {"max_evals": sorted({m.max_evals for m in metas}, key=str),
                    "max_time": sorted({m.max_time for m in metas}, key=str),
                    "workers": sorted({m.workers for m in metas}), "cost": sorted({m.cost for m in metas})},
@@ -94,12 +97,13 @@ def write_report(out: str | os.PathLike, runs: pd.DataFrame, metas: Sequence[Tra
                  statistic: str = "median", command: str = "", title: str = "nasbench comparison",
                  alpha: float = 0.05, sections: Sequence[str] = DEFAULT_SECTIONS,
                  time_unit: Mapping[str, float] | None = None, time_budgets: Sequence[float] = (),
-                 area: tuple[float, float] | None = None) -> list[Path]:
+                 area: tuple[float, float] | None = None, libraries: Mapping[str, str] | None = None) -> list[Path]:
     """Write the registered ``sections`` (:data:`nasbench.report.sections.SECTIONS`, in the order given)
     into ``out`` as figures, ``report.md`` and ``index.html``; return the paths written.
 
     ``time_unit`` (simulated seconds of one full training per benchmark), ``time_budgets`` and ``area``
-    (in trainings) are read by the ``equal-time`` section.
+    (in trainings) are read by the ``equal-time`` section; ``libraries`` (name -> version, as a study
+    header records them) goes into the page's header.
     """
     if statistic not in STATISTICS:
         raise NasbenchError(f"the statistic must be one of {', '.join(STATISTICS)}, not {statistic!r}")
@@ -123,6 +127,8 @@ def write_report(out: str | os.PathLike, runs: pd.DataFrame, metas: Sequence[Tra
         ("budget", budget_text(metas)),
         ("aggregation", STATISTICS[statistic]),
     ]
+    if libraries:
+        header.insert(2, ("libraries", ", ".join(f"{name} {version}" for name, version in libraries.items())))
     return [*report.written, _write_markdown(out / "report.md", title, header, written),
             _write_html(out / "index.html", title, header, written)]
 

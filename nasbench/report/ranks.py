@@ -24,7 +24,8 @@ def average_rank(curves: pd.DataFrame, *, metric: str = "regret") -> pd.DataFram
     """
     parts = []
     for benchmark, group in curves.groupby("benchmark", sort=True):
-        table = group.pivot_table(index=["x", "seed"], columns="strategy", values=metric, dropna=False)
+        # one value per (x, seed, strategy): unstack, which is linear, rather than pivot_table's group-by
+        table = group.set_index(["x", "seed", "strategy"])[metric].unstack("strategy").sort_index()
         table = table.dropna(how="any")
         if table.empty:
             continue

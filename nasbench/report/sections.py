@@ -42,7 +42,8 @@ from nasbench.report import faithfulness
 from nasbench.report.anytime import STATISTICS, aggregate, anytime
 from nasbench.report.figures import plot_anytime, plot_critical_difference, plot_ecdf, plot_ranks
 from nasbench.report.ranks import average_rank
-from nasbench.report.stats import BASELINE, critical_difference, final_table
+from nasbench.report.robust import MAX_SEEDS, RESAMPLES
+from nasbench.report.stats import BASELINE, RANK_SUM_TEXT, WILCOXON_TEXT, critical_difference, final_table
 from nasbench.simulate import TraceMeta
 
 #: a critical-difference diagram ranks strategies across benchmarks; with fewer blocks the Nemenyi
@@ -63,7 +64,12 @@ class Section:
 @dataclass(frozen=True)
 class ReportData:
     """Everything a section may read: the runs frame and its final rows, the traces' metadata, and
-    the study's settings; ``save`` writes a figure next to the page."""
+    the study's settings; ``save`` writes a figure next to the page, ``curves`` gives the anytime curves.
+
+    ``runs`` may hold every evaluation (:func:`~nasbench.report.anytime.runs_frame`) or, as a study's
+    report does, only each run's incumbent steps (:func:`~nasbench.report.anytime.steps_frame` of the
+    study file's summaries): curves, ranks and final values are the same from either, and a section
+    that reads ``runs`` must read it as a step function."""
 
     runs: pd.DataFrame
     finals: pd.DataFrame
@@ -78,6 +84,13 @@ class ReportData:
     time_budgets: tuple[float, ...] = ()
     area: tuple[float, float] | None = None
     written: list[Path] = field(default_factory=list)
+    _curves: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def curves(self, x: str) -> pd.DataFrame:
+        """:func:`~nasbench.report.anytime.anytime` of the runs against ``x``, computed once per report."""
+        if x not in self._curves:
+            self._curves[x] = anytime(self.runs, x=x)
+        return self._curves[x]
 
     @property
     def benchmarks(self) -> list[str]:
@@ -148,7 +161,7 @@ def panels(benchmarks: Sequence[str], draw: Callable[[Axes, str], object], *, le
 
 # --- the standard sections -------------------------------------------------------------------------
 def _anytime(report: ReportData, x: str) -> Section:
-    curve = aggregate(anytime(report.runs, x=x), statistic=report.statistic)
+    curve = aggregate(report.curves(x), statistic=report.statistic)
     figure = panels(report.benchmarks, lambda ax, b: plot_anytime(curve, ax, benchmark=b, x=x,
                                                                   statistic=report.statistic, palette=report.palette))
     axis = "simulated time" if x == "time" else "evaluations"
@@ -178,7 +191,7 @@ def anytime_evaluations(report: ReportData) -> Section:
 @section("ranks")
 def ranks(report: ReportData) -> Section:
     x = "evaluations" if all(report.unit_time(b) for b in report.benchmarks) else "time"
-    table = average_rank(anytime(report.runs, x=x))
+    table = average_rank(report.curves(x))
     figure = panels(report.benchmarks, lambda ax, b: plot_ranks(table, ax, benchmark=b, x=x, palette=report.palette))
     return Section(f"Average rank over {'simulated time' if x == 'time' else 'evaluations'}",
                    "Strategies ranked by incumbent test regret per seed at each point (1 = best: lower is better; "
@@ -188,9 +201,14 @@ def ranks(report: ReportData) -> Section:
 
 @section("final")
 def final_regret(report: ReportData) -> Section:
-    return Section("Final test regret", f"Per benchmark, sorted by mean. p-values: two-sided paired Wilcoxon "
-                   f"signed-rank tests (pairs = seeds) against the best strategy (lowest mean) and against "
-                   f"random search ({BASELINE}).", table=final_table(report.finals))
+    return Section("Final test regret", f"Per benchmark, sorted by mean; iqm: interquartile mean with its 95 % "
+                   f"percentile-bootstrap interval [iqm_low, iqm_high] ({RESAMPLES} resamples). p: two-sided paired "
+                   f"Wilcoxon signed-rank tests (pairs = seeds; {WILCOXON_TEXT}) against the best strategy (lowest "
+                   f"mean) and against random search ({BASELINE}). a12: Vargha-Delaney effect size, the probability "
+                   "that a run of this strategy ends with lower regret than one of the other (0.5 = no difference; "
+                   "0.56 / 0.64 / 0.71 small / medium / large). seeds: seeds per strategy a two-sided rank-sum test "
+                   f"of that effect needs for 80 % power at alpha {report.alpha} (Noether 1987; {MAX_SEEDS} means "
+                   "no effect to detect).", table=final_table(report.finals, alpha=report.alpha))
 
 
 @section("faithfulness")
@@ -202,7 +220,8 @@ def faithfulness_table(report: ReportData) -> Section | None:
                        for s, ok in zip(table["strategy"], table["passes"])]
     return Section("Final validation regret against random search",
                    f"Mean ± s.e. of final validation and test regret; p: one-sided Mann-Whitney U of "
-                   f"'validation regret lower than {BASELINE}' (passes: p < {report.alpha}).", table=table)
+                   f"'validation regret lower than {BASELINE}' ({RANK_SUM_TEXT}; passes: p < {report.alpha}); a12: "
+                   "the probability that the strategy's run has the lower validation regret.", table=table)
 
 
 @section("critical-difference")

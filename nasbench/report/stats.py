@@ -1,14 +1,20 @@
 """Statistics on final regret (scipy.stats throughout).
 
-* :func:`final_table` — per benchmark x strategy: mean ± s.e., median and quartiles, and two-sided
-  paired Wilcoxon signed-rank tests (pairs = seeds) against the best strategy (lowest mean) and
-  against random search.
+* :func:`final_table` — per benchmark x strategy: mean ± s.e., median and quartiles, the IQM with its
+  95 % bootstrap interval, and two-sided paired Wilcoxon signed-rank tests (pairs = seeds) against the
+  best strategy (lowest mean) and against random search, each beside its effect size (A12) and the
+  seeds a test of that effect needs at 80 % power (:mod:`nasbench.report.robust`).
 * :func:`critical_difference` — Friedman test across benchmarks (blocks = benchmarks, seeds averaged
   first) and the Nemenyi critical difference ``CD = q_alpha sqrt(k(k+1)/(6N))``, with ``q_alpha`` the
   studentized range quantile over ``sqrt(2)`` (Demšar 2006).
 * :func:`regression` — the regression gate: per benchmark x strategy, a one-sided Mann-Whitney U test
   of "the new final regrets are stochastically larger than the baseline's", Holm-corrected over all
   the pairs tested.
+
+The tests' methods are chosen explicitly, never by scipy's ``"auto"`` (which for small samples with
+ties falls back on a permutation test that took seconds per call): :func:`wilcoxon_method` and
+:func:`rank_sum_method` take the exact null distribution for small samples without ties, the normal
+approximation (with tie correction) otherwise, so a report's time grows linearly in its runs.
 
 Example:
     >>> import pandas as pd
@@ -28,8 +34,50 @@ import pandas as pd
 from scipy import stats
 
 from nasbench.errors import NasbenchError
+from nasbench.report.robust import a12, iqm_interval, seeds_needed
 
 BASELINE = "rs"
+#: the largest sample for which the exact null distribution is used (when there are no ties)
+EXACT_WILCOXON = 50
+EXACT_RANK_SUM = 40  # both samples together
+WILCOXON_TEXT = (f"exact null distribution up to {EXACT_WILCOXON} pairs without ties or zero differences, "
+                 "else the normal approximation with tie correction")
+RANK_SUM_TEXT = (f"exact null distribution up to {EXACT_RANK_SUM} runs in all without ties, else the normal "
+                 "approximation with tie and continuity correction")
+
+
+def _has_ties(values: np.ndarray) -> bool:
+    return len(np.unique(values)) < len(values)
+
+
+def wilcoxon_method(difference: np.ndarray) -> str:
+    """``"exact"`` for at most :data:`EXACT_WILCOXON` differences, none zero and no ties among their sizes,
+    else ``"approx"``.
+
+    Example:
+        >>> wilcoxon_method(np.array([0.1, -0.2, 0.3])), wilcoxon_method(np.array([0.1, 0.0, 0.3]))
+        ('exact', 'approx')
+    """
+    sizes = np.abs(difference)
+    exact = len(sizes) <= EXACT_WILCOXON and not np.any(sizes == 0) and not _has_ties(sizes)
+    return "exact" if exact else "approx"
+
+
+def rank_sum_method(first: np.ndarray, second: np.ndarray) -> str:
+    """``"exact"`` for at most :data:`EXACT_RANK_SUM` values in all and no ties, else ``"asymptotic"``.
+
+    Example:
+        >>> rank_sum_method(np.arange(5.0), np.arange(5.0) + 0.5), rank_sum_method(np.zeros(3), np.ones(3))
+        ('exact', 'asymptotic')
+    """
+    pooled = np.concatenate([first, second])
+    return "exact" if len(pooled) <= EXACT_RANK_SUM and not _has_ties(pooled) else "asymptotic"
+
+
+def rank_sum_p(first: np.ndarray, second: np.ndarray, alternative: str) -> float:
+    """p-value of the Mann-Whitney U test of ``first`` against ``second`` (method by :func:`rank_sum_method`)."""
+    x, y = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+    return float(stats.mannwhitneyu(x, y, alternative=alternative, method=rank_sum_method(x, y)).pvalue)
 
 
 def paired_wilcoxon(first: pd.Series, second: pd.Series) -> float:
@@ -46,13 +94,26 @@ def paired_wilcoxon(first: pd.Series, second: pd.Series) -> float:
     difference = pairs.iloc[:, 0].to_numpy() - pairs.iloc[:, 1].to_numpy()
     if not np.any(difference):
         return 1.0
-    return float(stats.wilcoxon(pairs.iloc[:, 0], pairs.iloc[:, 1], zero_method="wilcox").pvalue)
+    return float(stats.wilcoxon(pairs.iloc[:, 0], pairs.iloc[:, 1], zero_method="wilcox",
+                                method=wilcoxon_method(difference)).pvalue)
 
 
-def final_table(final: pd.DataFrame, *, metric: str = "regret", baseline: str = BASELINE) -> pd.DataFrame:
-    """Per benchmark and strategy (sorted by mean ``metric``): ``n, mean, se, median, q25, q75,
-    best`` (lowest mean, ties by median then name), ``p_vs_best`` and ``p_vs_baseline`` (paired
-    Wilcoxon; NaN for the strategy itself or when the baseline did not run)."""
+def _versus(values: pd.Series, reference: pd.Series | None, name: str, alpha: float) -> dict[str, float]:
+    """The paired p-value against ``reference``, its effect size A12 and the seeds needed (NaN without one)."""
+    if reference is None:
+        return {f"p_vs_{name}": math.nan, f"a12_vs_{name}": math.nan, f"seeds_vs_{name}": math.nan}
+    effect = a12(values.to_numpy(), reference.to_numpy())
+    return {f"p_vs_{name}": paired_wilcoxon(values, reference), f"a12_vs_{name}": effect,
+            f"seeds_vs_{name}": float(seeds_needed(effect, alpha=alpha))}
+
+
+def final_table(final: pd.DataFrame, *, metric: str = "regret", baseline: str = BASELINE,
+                alpha: float = 0.05) -> pd.DataFrame:
+    """Per benchmark and strategy (sorted by mean ``metric``): ``n, mean, se, median, q25, q75, iqm,
+    iqm_low, iqm_high`` (95 % bootstrap interval), ``best`` (lowest mean, ties by median then name),
+    and against the best and against ``baseline``: ``p_vs_*`` (paired Wilcoxon), ``a12_vs_*`` (the
+    probability that this strategy's run has the lower regret) and ``seeds_vs_*`` (seeds per strategy
+    for 80 % power at ``alpha``); NaN for the strategy itself or when the baseline did not run."""
     rows = []
     for benchmark, group in final.groupby("benchmark", sort=True):
         by_strategy = {s: g.set_index("seed")[metric] for s, g in group.groupby("strategy", sort=True)}
@@ -65,12 +126,13 @@ def final_table(final: pd.DataFrame, *, metric: str = "regret", baseline: str = 
         best = summary[0][2]
         for mean, median, strategy, n, se, q25, q75 in summary:
             values = by_strategy[strategy]
+            iqm, low, high = iqm_interval([values.to_numpy()])
             rows.append({
                 "benchmark": benchmark, "strategy": strategy, "n": n, "mean": mean, "se": se,
-                "median": median, "q25": q25, "q75": q75, "best": strategy == best,
-                "p_vs_best": math.nan if strategy == best else paired_wilcoxon(values, by_strategy[best]),
-                "p_vs_baseline": (paired_wilcoxon(values, by_strategy[baseline])
-                                  if baseline in by_strategy and strategy != baseline else math.nan),
+                "median": median, "q25": q25, "q75": q75, "iqm": iqm, "iqm_low": low, "iqm_high": high,
+                "best": strategy == best,
+                **_versus(values, None if strategy == best else by_strategy[best], "best", alpha),
+                **_versus(values, by_strategy.get(baseline) if strategy != baseline else None, "baseline", alpha),
             })
     return pd.DataFrame(rows)
 
@@ -155,7 +217,9 @@ def regression(baseline: pd.DataFrame, current: pd.DataFrame, *, metric: str = "
     """Compare final ``metric`` of a rerun with its baseline, per benchmark x strategy.
 
     Test: one-sided Mann-Whitney U, alternative "current regret stochastically greater than the
-    baseline's", Holm-corrected over all pairs; ``worse`` where the adjusted p < ``alpha``.
+    baseline's" (method by :func:`rank_sum_method`), Holm-corrected over all pairs; ``worse`` where the
+    adjusted p < ``alpha``. Beside each p: ``a12`` (the probability that a rerun's regret is the lower,
+    0.5 = no change) and ``seeds_needed`` (per side, for 80 % power at that effect).
 
     Example:
         >>> old = pd.DataFrame({"benchmark": "b", "strategy": "s", "seed": range(8), "regret": 0.1})
@@ -170,10 +234,12 @@ def regression(baseline: pd.DataFrame, current: pd.DataFrame, *, metric: str = "
             raise NasbenchError(f"the rerun lacks {strategy} on {benchmark}, which the baseline holds")
         old_values, new_values = old[metric].to_numpy(), new[metric].to_numpy()
         identical = np.array_equal(np.sort(old_values), np.sort(new_values))
-        p = 1.0 if identical else float(stats.mannwhitneyu(new_values, old_values, alternative="greater").pvalue)
+        p = 1.0 if identical else rank_sum_p(new_values, old_values, "greater")
+        effect = a12(new_values, old_values)
         rows.append({"benchmark": benchmark, "strategy": strategy, "n_baseline": len(old_values),
                      "n_current": len(new_values), "baseline_mean": float(old_values.mean()),
-                     "current_mean": float(new_values.mean()), "p_value": p})
+                     "current_mean": float(new_values.mean()), "p_value": p, "a12": effect,
+                     "seeds_needed": seeds_needed(effect, alpha=alpha)})
     table = pd.DataFrame(rows)
     table["p_holm"] = holm(table["p_value"].to_numpy())
     table["worse"] = table["p_holm"] < alpha

@@ -1,0 +1,348 @@
+"""The study file: an append-only JSON Lines file of finished runs, read in one streaming pass.
+
+Layout (format 2; format 1 files, written before, still load and resume in their own format):
+
+* line 1: ``nasbench-study 2 {header JSON}``: package version, budget, simulated workers, and the
+  ``libraries`` that made it (numpy, scipy, torch, pandas, h5py, Python, platform);
+* then one line per finished run: ``{sha256 of the body} {summary JSON}<TAB>{record JSON}``. The
+  *record* holds everything that reproduces the run (spec, :class:`~nasbench.trace.TraceMeta`, every
+  trace column, the visited architectures, the incumbent's validation regret per evaluation). The
+  *summary* holds what a report reads: spec, metadata, and the incumbent's *steps*, the evaluations
+  at which its test or validation regret changed, plus the last one. The anytime curve is a step
+  function, so the steps give it exactly on any grid, and the last step is the run's final result.
+  Compact JSON never holds a raw tab, so the tab splits the body unambiguously; a format 1 body is
+  the record alone.
+
+A :class:`StudyFile` keeps only the summaries in memory (a few hundred bytes per run): the
+coordinating process appends each finished run and drops its trace, and a report reads the
+summaries gathered by the one pass that opened the file. Full traces are read back from disk on
+request (:meth:`StudyFile.runs`), one line at a time.
+
+Each line is written with one ``write`` and flushed to disk before the next run is counted, so an
+interrupt loses at most the line being written; a torn last line is dropped on the next open and the
+run redone. A digest that does not match, or a file that is not a study, raises
+:class:`~nasbench.errors.NasbenchError`.
+
+Example:
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "study.jsonl"
+    >>> study = StudyFile.open_or_create(path, max_evals=10, max_time=None, workers=1)
+    >>> study.header["format"], sorted(study.header["libraries"])[:3]
+    (2, ['h5py', 'numpy', 'pandas'])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nasbench.errors import NasbenchError
+from nasbench.planning import RunSpec
+from nasbench.trace import Trace, TraceMeta, regret
+
+STUDY_MAGIC = "nasbench-study"
+STUDY_FORMAT = 2
+READABLE_FORMATS = (1, 2)
+#: the libraries whose versions a study records (their numerics can move model-based strategies' results)
+LIBRARIES = ("numpy", "scipy", "torch", "pandas", "h5py")
+STEP_COLUMNS = ("evaluation", "time", "regret", "valid_regret")
+_RECORD_KEYS = {"spec", "meta", "columns", "archs", "valid_regret"}
+
+
+def library_versions() -> dict[str, str]:
+    """The installed versions of :data:`LIBRARIES` ("absent" where one is not installed), Python and the platform.
+
+    Read from the package metadata, so nothing (torch least of all) is imported.
+
+    Example:
+        >>> versions = library_versions()
+        >>> sorted(versions) == sorted([*LIBRARIES, "python", "platform"])
+        True
+    """
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return {**versions, "python": platform.python_version(), "platform": platform.platform()}
+
+
+def version_differences(recorded: dict[str, Any], current: dict[str, str] | None = None) -> list[str]:
+    """One phrase per library whose version in a study header (``recorded``) differs from ``current``.
+
+    Example:
+        >>> version_differences({"libraries": {"numpy": "1.0"}}, {"numpy": "2.0"})
+        ['numpy 1.0 (now 2.0)']
+        >>> version_differences({}, {"numpy": "2.0"})
+        ['no library versions recorded (a format 1 study)']
+    """
+    libraries = recorded.get("libraries")
+    if not isinstance(libraries, dict):
+        return ["no library versions recorded (a format 1 study)"]
+    current = library_versions() if current is None else current
+    return [f"{name} {libraries.get(name, 'unrecorded')} (now {version})"
+            for name, version in current.items() if libraries.get(name) != version]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a report reads of a finished run: its spec, its metadata, and the incumbent's steps
+    (``evaluation`` 1-based, simulated ``time``, test ``regret``, ``valid_regret``; see the module docstring)."""
+
+    spec: RunSpec
+    meta: TraceMeta
+    steps: dict[str, np.ndarray]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"spec": asdict(self.spec), "meta": self.meta.to_dict(),
+                "steps": {name: values.tolist() for name, values in self.steps.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunSummary:
+        steps = {name: np.asarray(data["steps"][name], dtype=np.int64 if name == "evaluation" else np.float64)
+                 for name in STEP_COLUMNS}
+        return cls(RunSpec(**data["spec"]), TraceMeta.from_dict(data["meta"]), steps)
+
+
+def summarise(record: dict[str, Any]) -> RunSummary:
+    """The summary of a study record: the evaluations where the incumbent's regret changed, and the last.
+
+    Example:
+        >>> from nasbench.study import execute, plan
+        >>> summary = summarise(execute(plan(["nbgraph-cora"], ["rs"], seeds=1, max_evals=30)[0]))
+        >>> int(summary.steps["evaluation"][0]), int(summary.steps["evaluation"][-1])
+        (1, 30)
+    """
+    meta = TraceMeta.from_dict(record["meta"])
+    test = regret(np.asarray(record["columns"]["incumbent_test"], dtype=np.float64), meta.test_optimum,
+                  meta.higher_is_better)
+    valid = np.asarray(record["valid_regret"], dtype=np.float64)
+    end = np.asarray(record["columns"]["end"], dtype=np.float64)
+    keep = np.ones(len(test), dtype=bool)
+    if len(test) > 1:  # a step where either regret changes (NaN == NaN counts as unchanged), and the last row
+        same = ((test[1:] == test[:-1]) | (np.isnan(test[1:]) & np.isnan(test[:-1]))) & \
+               ((valid[1:] == valid[:-1]) | (np.isnan(valid[1:]) & np.isnan(valid[:-1])))
+        keep[1:-1] = ~same[:-1]
+    index = np.flatnonzero(keep)
+    steps = {"evaluation": index + 1, "time": end[index], "regret": test[index], "valid_regret": valid[index]}
+    return RunSummary(RunSpec(**record["spec"]), meta, steps)
+
+
+@dataclass
+class StudyRun:
+    """A finished run: its spec, its trace, and the incumbent's validation regret per evaluation."""
+
+    spec: RunSpec
+    trace: Trace
+    valid_regret: np.ndarray
+
+
+def record_to_run(record: dict[str, Any]) -> StudyRun:
+    """The :class:`StudyRun` of a study record."""
+    spec = RunSpec(**record["spec"])
+    return StudyRun(spec, Trace.from_record(record), np.asarray(record["valid_regret"], dtype=np.float64))
+
+
+class StudyFile:
+    """An append-only JSON Lines file of finished runs holding only their summaries in memory."""
+
+    def __init__(self, path: Path, header: dict[str, Any], summaries: dict[str, RunSummary], torn: int = 0) -> None:
+        self.path = path
+        self.header = header
+        self.summaries = summaries  # by RunSpec.key(), in file order
+        self.torn = torn  # bytes of an interrupted last line, dropped before the next append
+
+    @property
+    def format(self) -> int:
+        return int(self.header.get("format", 1))
+
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> StudyFile:
+        """Read and verify a study file in one streaming pass; a torn last line (an interrupted write) is dropped."""
+        path = Path(path)
+        summaries: dict[str, RunSummary] = {}
+        scan = _Scan(path)
+        for number, summary_text, record_text in scan:
+            if summary_text is None:  # format 1: the summary is made from the record
+                summary = summarise(_parse_record(path, number, record_text))
+            else:
+                summary = _parse_summary(path, number, summary_text)
+            summaries[summary.spec.key()] = summary
+        return cls(path, scan.header, summaries, scan.torn)
+
+    @classmethod
+    def open_or_create(cls, path: str | os.PathLike, *, max_evals: int | None, max_time: float | None,
+                       workers: int, time_units: float | None = None) -> StudyFile:
+        """Open an existing study with the same budget, or start a new file. A budget in trainings
+        (``time_units``) is held as such, ``max_time`` (seconds, which differ per table) as None."""
+        from nasbench import __version__
+
+        path = Path(path)
+        budget = {"max_evals": max_evals, "max_time": max_time, "workers": workers}
+        if time_units is not None:
+            budget.update(max_time=None, time_units=time_units)
+        if path.is_dir():
+            raise NasbenchError(f"study file {path} is a directory")
+        if path.exists():
+            study = cls.read(path)
+            held = {key: study.header.get(key) for key in budget}
+            if held != budget:
+                raise NasbenchError(f"study file {path} was made with budget {_budget_text(held)}, not "
+                                    f"{_budget_text(budget)}; rerun with that budget or choose another --out")
+            if study.torn:
+                with open(path, "r+b") as f:  # drop the torn line so appends start on a fresh line
+                    f.truncate(path.stat().st_size - study.torn)
+            return study
+        header = {"format": STUDY_FORMAT, "version": __version__, "libraries": library_versions(), **budget}
+        temporary = path.with_name(path.name + ".tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(temporary, "w") as f:
+                f.write(f"{STUDY_MAGIC} {STUDY_FORMAT} {json.dumps(header, sort_keys=True)}\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(temporary, path)
+        except OSError as exc:
+            raise NasbenchError(f"cannot create study file {path}: {exc.strerror or exc}") from None
+        return cls(path, header, {})
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Add a finished run: one line, one write, flushed to disk before returning; only its summary is kept."""
+        summary = summarise(record)
+        body = _dumps(record)
+        if self.format >= 2:
+            body = _dumps(summary.to_json()) + "\t" + body
+        line = f"{hashlib.sha256(body.encode()).hexdigest()} {body}\n".encode()
+        with open(self.path, "ab") as f:
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+        self.summaries[summary.spec.key()] = summary
+
+    def summaries_of(self, specs: Iterable[RunSpec] | None = None) -> list[RunSummary]:
+        """The summaries of the finished runs of ``specs`` (all runs when ``None``), in the order given."""
+        if specs is None:
+            return list(self.summaries.values())
+        return [self.summaries[spec.key()] for spec in specs if spec.key() in self.summaries]
+
+    def runs(self, specs: Iterable[RunSpec] | None = None) -> list[StudyRun]:
+        """The finished runs of ``specs`` (all runs when ``None``) with their traces, in the order given;
+        read from disk (every trace of them is held in memory at once)."""
+        records = self.records
+        if specs is None:
+            return [record_to_run(record) for record in records.values()]
+        return [record_to_run(records[spec.key()]) for spec in specs if spec.key() in records]
+
+    @property
+    def records(self) -> dict[str, dict[str, Any]]:
+        """Every stored record by run key, read from disk (for small studies and checks)."""
+        return {RunSpec(**record["spec"]).key(): record for record in self.iter_records()}
+
+    def iter_records(self) -> Iterator[dict[str, Any]]:
+        """The stored records one at a time, in file order, read from disk (a torn last line skipped)."""
+        for number, _, record_text in _Scan(self.path):
+            yield _parse_record(self.path, number, record_text)
+
+    def specs(self) -> list[RunSpec]:
+        """The specs of every finished run (a baseline's grid)."""
+        return [summary.spec for summary in self.summaries.values()]
+
+    def check(self, specs: Sequence[RunSpec]) -> None:
+        """Refuse to mix tables: a stored run of a planned cell must have the planned checksum."""
+        for spec in specs:
+            summary = self.summaries.get(spec.key())
+            if summary is not None and summary.spec.checksum != spec.checksum:
+                raise NasbenchError(f"study file {self.path} holds runs of {spec.benchmark} on a table with checksum "
+                                    f"{summary.spec.checksum[:12]}…, but the installed table has "
+                                    f"{spec.checksum[:12]}…; start a new study with another --out")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+class _Scan:
+    """Iterate a study file's verified run lines as ``(line number, summary bytes or None, record bytes)``;
+    ``header`` is read on creation, ``torn`` (bytes of an unfinished last line) is known after the loop."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.torn = 0
+        try:
+            self.file = open(path, "rb")  # noqa: SIM115  (closed at the end of the iteration)
+        except OSError as exc:
+            raise NasbenchError(f"cannot read study file {path}: {exc.strerror or exc}") from None
+        first = self.file.readline()
+        if not first.endswith(b"\n"):  # no complete header line: parsed for its error, or an empty study
+            self.file.close()
+        self.header = _parse_header(path, first.rstrip(b"\n"))
+
+    def __iter__(self) -> Iterator[tuple[int, bytes | None, bytes]]:
+        if self.file.closed:
+            return
+        with self.file:
+            for number, line in enumerate(self.file, start=2):
+                if not line.endswith(b"\n"):  # cut by an interrupt
+                    self.torn = len(line)
+                    return
+                digest, _, body = line[:-1].partition(b" ")
+                if hashlib.sha256(body).hexdigest().encode() != digest:
+                    raise NasbenchError(f"study file {self.path} is corrupted: line {number} does not match "
+                                        "its checksum")
+                summary, tab, record = body.partition(b"\t")
+                yield (number, summary, record) if tab else (number, None, body)
+
+
+def _budget_text(budget: dict[str, Any]) -> str:
+    parts = [f"--evals {budget['max_evals']}" if budget.get("max_evals") is not None else "",
+             f"--time {budget['max_time']}" if budget.get("max_time") is not None else "",
+             f"--time-units {budget['time_units']}" if budget.get("time_units") is not None else "",
+             f"--workers {budget.get('workers')}"]
+    return " ".join(p for p in parts if p)
+
+
+def _parse_header(path: Path, line: bytes) -> dict[str, Any]:
+    prefix = f"{STUDY_MAGIC} ".encode()
+    if not line.startswith(prefix):
+        raise NasbenchError(f"{path} is not a nasbench study file (its first line does not start with {STUDY_MAGIC!r})")
+    try:
+        version_text, _, body = line[len(prefix):].decode().partition(" ")
+        header = json.loads(body)
+        version = int(version_text)
+    except (UnicodeDecodeError, ValueError):
+        raise NasbenchError(f"study file {path} has a damaged header line") from None
+    if version not in READABLE_FORMATS or not isinstance(header, dict):
+        raise NasbenchError(f"study file {path} has format {version_text}; this nasbench reads formats "
+                            f"{', '.join(map(str, READABLE_FORMATS))}")
+    header.setdefault("format", version)
+    return header
+
+
+def _parse_record(path: Path, number: int, body: bytes) -> dict[str, Any]:
+    try:
+        record = json.loads(body)
+        ok = isinstance(record, dict) and set(record) == _RECORD_KEYS
+        if ok:
+            RunSpec(**record["spec"])
+    except (ValueError, TypeError):
+        ok = False
+    if not ok:
+        raise NasbenchError(f"study file {path} has a malformed run on line {number}")
+    return record
+
+
+def _parse_summary(path: Path, number: int, body: bytes) -> RunSummary:
+    try:
+        return RunSummary.from_json(json.loads(body))
+    except (ValueError, TypeError, KeyError, NasbenchError):
+        raise NasbenchError(f"study file {path} has a malformed run summary on line {number}") from None
