@@ -8,7 +8,6 @@ appended to the study file), without spending the CPU time of the runs. Used by 
 
 from __future__ import annotations
 
-import resource
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -51,6 +50,15 @@ def make_study(out: Path, seeds: int) -> Path:
     return path
 
 
+def peak_resident_mb() -> float:
+    """This process's peak resident memory: VmHWM, which (unlike ``ru_maxrss``) does not carry over the
+    forking parent's peak through ``exec``."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 if __name__ == "__main__":
     make_study(Path(sys.argv[1]), int(sys.argv[2]))
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(peak_resident_mb())
