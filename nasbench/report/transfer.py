@@ -75,25 +75,37 @@ def saved(transfer: np.ndarray, cold: np.ndarray, at: int = SAVED_AT) -> str:
     return f"> {len(cold) - at}" if not reached.size else f"{int(reached[0]) + 1 - at:+d}"
 
 
+ALL = "all targets"
+
+
+def _row(benchmark: str, label: str, cold: str, transfer: pd.DataFrame, cold_runs: pd.DataFrame) -> dict[str, str]:
+    """One table row from the two strategies' regret tables (rows: paired runs, columns: evaluations)."""
+    budget = transfer.shape[1]
+    medians = transfer.median(), cold_runs.median()
+    row = {"benchmark": benchmark, "strategy": label, "cold": cold,
+           f"evaluations saved at {SAVED_AT}": saved(medians[0].to_numpy(), medians[1].to_numpy())
+           if budget >= SAVED_AT else "n/a"}
+    for n in CHECKPOINTS:
+        if n <= budget:
+            p = paired_wilcoxon(transfer[float(n)], cold_runs[float(n)])
+            row[f"regret at {n}"] = f"{medians[0][float(n)]:.4f} vs {medians[1][float(n)]:.4f} (p {p:.2g})"
+    return row
+
+
 def transfer_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """The ``transfer`` section's table (one row per target x transfer strategy)."""
+    """The ``transfer`` section's table: one row per target x transfer strategy, then one per strategy
+    over all targets (runs paired by target and seed; the medians are of regrets pooled over targets)."""
     table = regret_table(runs)
-    budget = table.shape[1]
     rows = []
+    found = pairs(sorted(runs["strategy"].unique()))
     for benchmark in sorted(runs["benchmark"].unique()):
         here = table.loc[benchmark]
-        labels = sorted(here.index.get_level_values("strategy").unique())
-        for label, cold in pairs(labels):
-            medians = here.loc[label].median(), here.loc[cold].median()
-            row = {"benchmark": benchmark, "strategy": label, "cold": cold,
-                   f"evaluations saved at {SAVED_AT}": saved(medians[0].to_numpy(), medians[1].to_numpy())
-                   if budget >= SAVED_AT else "n/a"}
-            for n in CHECKPOINTS:
-                if n > budget:
-                    continue
-                p = paired_wilcoxon(here.loc[label][float(n)], here.loc[cold][float(n)])
-                row[f"regret at {n}"] = f"{medians[0][float(n)]:.4f} vs {medians[1][float(n)]:.4f} (p {p:.2g})"
-            rows.append(row)
+        present = set(here.index.get_level_values("strategy"))
+        rows += [_row(benchmark, label, cold, here.loc[label], here.loc[cold])
+                 for label, cold in found if label in present and cold in present]
+    if runs["benchmark"].nunique() > 1:
+        pooled = table.reorder_levels(["strategy", "benchmark", "seed"])
+        rows += [_row(ALL, label, cold, pooled.loc[label], pooled.loc[cold]) for label, cold in found]
     return pd.DataFrame(rows)
 
 
