@@ -144,7 +144,7 @@ def plan(
 
     if transfer_from and leave_one_out:
         raise NasbenchError("give the prior tasks (--transfer-from) or leave-one-task-out, not both")
-    transfers = [entry.strategy for entry in entries if getattr(registry[entry.strategy], "transfers", False)]
+    transfers = [name for name in named if getattr(registry[name], "transfers", False)]  # named explicitly
     if transfers and not (transfer_from or leave_one_out):
         raise NasbenchError(f"strategy {', '.join(map(repr, dict.fromkeys(transfers)))} transfers from prior "
                             f"tasks; name them with --transfer-from")

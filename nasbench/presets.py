@@ -84,7 +84,7 @@ PRESETS: dict[str, Preset] = {preset.name: preset for preset in (
                  Entry("ls"), Entry("ls", {"warm_start": 10}), Entry("tpe"), Entry("tpe", {"warm_start": 10}),
                  Entry("bananas"), Entry("bananas", {"warm_start": 10})),
         seeds=10, max_evals=100, leave_one_out=True,
-        sections=("transfer", "transfer-curves", "anytime-evaluations", "final"),
+        sections=("transfer", "transfer-valid", "transfer-curves", "anytime-evaluations", "final"),
     ),
     Preset(
         name="transfer-gp",
@@ -93,6 +93,6 @@ PRESETS: dict[str, Preset] = {preset.name: preset for preset in (
         benchmarks=("nbgraph-*",),
         entries=(Entry("gp-bo"), Entry("gp-bo", {"warm_start": 10}), Entry("rgpe")),
         seeds=3, max_evals=50, leave_one_out=True,
-        sections=("transfer", "transfer-curves", "anytime-evaluations", "final"),
+        sections=("transfer", "transfer-valid", "transfer-curves", "anytime-evaluations", "final"),
     ),
 )}

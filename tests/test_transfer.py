@@ -196,3 +196,10 @@ def test_a_study_record_without_priors_reads_as_before() -> None:
            "workers": 1, "checksum": "", "time_units": None}
     spec = RunSpec(**json.loads(json.dumps(old)))
     assert spec.transfer_from == "" and spec.key() == f"{TARGET}|rs|{{}}|0"
+
+
+def test_a_study_without_named_strategies_leaves_the_transfer_ones_out() -> None:
+    specs = plan(["nbgraph-cora"], seeds=1, max_evals=3)
+    strategies = {spec.strategy for spec in specs}
+    assert "rs" in strategies and not strategies & {"zeroshot", "box", "rgpe"}
+    assert all(spec.transfer_from == "" for spec in specs)
