@@ -53,7 +53,7 @@ def split_description(name: str) -> str:
     """What the split of dataset ``name`` is, in words.
 
     Example:
-        >>> split_description("mnist1d-shifted")[:77]
+        >>> split_description("mnist1d-shifted")[:76]
         'mnist1d.data.make_dataset() with default arguments except max_translation=72'
     """
     changed = ", ".join(f"{key}={value}" for key, value in _variant(name).items())
