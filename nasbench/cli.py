@@ -208,7 +208,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     options = dict(_parse_option(text) for text in args.option)
     trace = run(args.strategy, args.benchmark, seed=args.seed, max_evals=args.evals, max_time=args.time,
-                workers=args.workers, **options)
+                workers=args.workers, transfer_from=args.transfer_from, **options)
     if args.out:
         try:
             trace.save(args.out)
@@ -280,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a strategy option (JSON value)")
     p.add_argument("--out", help="write the trace as CSV")
+    p.add_argument("--transfer-from", nargs="+", default=[], metavar="NAME",
+                   help="prior tasks whose validation results a transfer strategy sees (e.g. nbgraph-citeseer)")
     p.set_defaults(func=_cmd_run)
 
     for module in PLUGINS:

@@ -68,6 +68,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--executor", choices=EXECUTORS, default="local", help="local process pool or Ray tasks")
     parser.add_argument("--address", help="Ray cluster address (default: start a local Ray)")
     parser.add_argument("--include-live", action="store_true", help="also run strategies that train live")
+    parser.add_argument("--transfer-from", nargs="+", default=[], metavar="NAME",
+                        help="prior tasks whose validation results transfer strategies see (nasbench.transfer)")
     parser.add_argument("--out", type=Path, help="report directory (default reports/compare, "
                                                  "or reports/regression with --baseline)")
     parser.add_argument("--statistic", choices=("median", "mean"), default="median",
@@ -130,7 +132,7 @@ def handler(args: argparse.Namespace) -> int:
     sections = preset.sections if preset else DEFAULT_SECTIONS
     if args.baseline is not None:
         if args.benchmarks or args.strategies or args.option or args.evals or args.time or args.time_units \
-                or args.seeds is not None or preset:
+                or args.seeds is not None or preset or args.transfer_from:
             raise NasbenchError("--baseline reruns the baseline's own grid; drop --preset, --benchmarks, "
                                 "--strategies, --option, --seeds, --evals, --time and --time-units")
         baseline = StudyFile.read(_study_path(args.baseline))
@@ -149,12 +151,13 @@ def handler(args: argparse.Namespace) -> int:
                      seeds=preset.seeds if args.seeds is None else args.seeds,
                      max_evals=args.evals if budget_given else preset.max_evals, max_time=args.time,
                      time_units=args.time_units if budget_given else preset.time_units,
-                     workers=args.workers, include_live=args.include_live)
+                     workers=args.workers, include_live=args.include_live, transfer_from=args.transfer_from,
+                     leave_one_out=preset.leave_one_out and not args.transfer_from)
     else:
         out = args.out or Path("reports/compare")
         specs = plan(args.benchmarks, args.strategies, seeds=DEFAULT_SEEDS if args.seeds is None else args.seeds,
                      max_evals=args.evals, max_time=args.time, time_units=args.time_units, workers=args.workers,
-                     options=_options(args.option), include_live=args.include_live)
+                     options=_options(args.option), include_live=args.include_live, transfer_from=args.transfer_from)
     check_executor(args.executor, args.jobs, args.address)
     _check_out(out)  # after every check, so that bad input leaves nothing on disk
     study_path = out / STUDY_NAME

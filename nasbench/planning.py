@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import math
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from nasbench.errors import NasbenchError
 from nasbench.presets import Entry
 from nasbench.protocol import strategy_class
 from nasbench.simulate import strategy_registry
+from nasbench.transfer import SHUFFLED, check_transfer_from, maps_into
 
 #: the default study (every fitting strategy x 20 seeds x 50 evaluations on two NAS-Bench-Graph tables)
 #: is sized to finish in under a minute on 2 cores; gp-bo dominates it (reports/README.md)
@@ -36,10 +38,16 @@ class RunSpec:
     workers: int = 1
     checksum: str = ""
     time_units: float | None = None  # the time budget as given in trainings (max_time holds the seconds)
+    transfer_from: str = ""  # the prior tasks, comma-separated (nasbench.transfer); "" = none
 
     def key(self) -> str:
         """Identity of the run in a study file: everything but the checksum (checked separately)."""
-        return f"{self.benchmark}|{self.strategy}|{self.options}|{self.seed}"
+        key = f"{self.benchmark}|{self.strategy}|{self.options}|{self.seed}"
+        return f"{key}|from={self.transfer_from}" if self.transfer_from else key
+
+    def priors(self) -> tuple[str, ...]:
+        """The prior tasks as a tuple of names."""
+        return tuple(self.transfer_from.split(",")) if self.transfer_from else ()
 
 
 def default_benchmarks() -> list[str]:
@@ -49,8 +57,11 @@ def default_benchmarks() -> list[str]:
 
 
 def fits(strategy_class: type, benchmark: Benchmark, *, include_live: bool = False,
-         include_multi_objective: bool = False) -> bool:
-    """Whether a strategy suits a benchmark in a single-objective regret study, by capability flags."""
+         include_multi_objective: bool = False, priors: bool = False) -> bool:
+    """Whether a strategy suits a benchmark in a single-objective regret study, by capability flags
+    (a strategy that transfers from prior tasks only where the run has some)."""
+    if getattr(strategy_class, "transfers", False) and not priors:
+        return False
     if getattr(strategy_class, "multi_fidelity", False) and len(benchmark.fidelities) < 2:
         return False
     if getattr(strategy_class, "trains_live", False) and not include_live:
@@ -70,6 +81,8 @@ def plan(
     include_live: bool = False,
     entries: Sequence[Entry] | None = None,
     time_units: float | None = None,
+    transfer_from: Sequence[str] = (),
+    leave_one_out: bool = False,
 ) -> list[RunSpec]:
     """The grid benchmark x strategy x seed (seeds ``0..seeds-1``), every name checked first.
 
@@ -79,7 +92,10 @@ def plan(
     ``entries`` name strategies with their options instead, one strategy possibly several times
     (``strategies`` with ``options`` allow one set of options per strategy). ``time_units`` is a
     time budget in units of each table's median cost of one full training (:func:`time_unit`), so that
-    tables of different cost get the same budget in trainings.
+    tables of different cost get the same budget in trainings. ``transfer_from`` gives every run those
+    prior tasks; ``leave_one_out`` gives each benchmark the study's other benchmarks that map into its
+    space (:func:`priors_for`) — to the entries that use them (a transferring strategy, or a
+    ``warm_start`` option), the others run cold. Benchmark names may be shell patterns (``nbgraph-*``).
 
     Example:
         >>> len(plan(["nbgraph-cora"], ["rs"], seeds=3, max_evals=10))
@@ -100,7 +116,7 @@ def plan(
         raise NasbenchError(f"the time budget must be a positive finite number of simulated seconds, not {max_time!r}")
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise NasbenchError(f"workers must be an integer >= 1, not {workers!r}")
-    names = list(benchmarks) if benchmarks else default_benchmarks()
+    names = expand(benchmarks) if benchmarks else default_benchmarks()
     if not names:
         raise NasbenchError("no benchmark to run: none of the default tables is installed; name some with --benchmarks")
     unknown = sorted(set(names) - set(list_benchmarks()))
@@ -128,19 +144,29 @@ def plan(
         except TypeError as exc:
             raise NasbenchError(f"strategy {entry.strategy!r} got an option it does not take ({exc})") from None
 
+    if transfer_from and leave_one_out:
+        raise NasbenchError("give the prior tasks (--transfer-from) or leave-one-task-out, not both")
+    transfers = [name for name in named if getattr(registry[name], "transfers", False)]  # named explicitly
+    if transfers and not (transfer_from or leave_one_out):
+        raise NasbenchError(f"strategy {', '.join(map(repr, dict.fromkeys(transfers)))} transfers from prior "
+                            f"tasks; name them with --transfer-from")
     specs: list[RunSpec] = []
     used: set[str] = set()
     for bench_name in dict.fromkeys(names):
         bench = load(bench_name)
         bench_time = time_units * time_unit(bench) if time_units is not None else max_time
+        priors = priors_for(bench, names) if leave_one_out else _checked_priors(bench, transfer_from)
         for entry in {entry.label(): entry for entry in entries}.values():
             if not fits(registry[entry.strategy], bench, include_live=include_live or bool(named),
-                        include_multi_objective=bool(named)):
+                        include_multi_objective=bool(named), priors=bool(priors)):
                 continue
+            uses = not leave_one_out or getattr(registry[entry.strategy], "transfers", False) \
+                or bool(entry.options.get("warm_start"))
+            given = ",".join(SHUFFLED + name if entry.shuffled else name for name in priors) if uses else ""
             used.add(entry.strategy)
             option_json = json.dumps(dict(entry.options), sort_keys=True)
             specs.extend(RunSpec(bench.name, entry.strategy, seed, option_json, max_evals, bench_time, workers,
-                                 bench.checksum, time_units) for seed in range(seeds))
+                                 bench.checksum, time_units, given) for seed in range(seeds))
     unfit = [s for s in dict.fromkeys(named) if s not in used]
     if unfit:
         raise NasbenchError(f"strategy {', '.join(map(repr, unfit))} fits none of the benchmarks "
@@ -148,6 +174,39 @@ def plan(
     if not specs:
         raise NasbenchError("no registered strategy fits the chosen benchmarks")
     return specs
+
+
+def expand(names: Sequence[str]) -> list[str]:
+    """Benchmark names with shell patterns (``nbgraph-*``) replaced by the installed tables they match.
+
+    >>> expand(["nbgraph-c*", "mlp-mnist1d"])[:3]
+    ['nbgraph-citeseer', 'nbgraph-computers', 'nbgraph-cora']
+    """
+    known = list_benchmarks()
+    out: list[str] = []
+    for name in names:
+        matched = fnmatch.filter(known, name) if any(c in name for c in "*?[") else [name]
+        if not matched:
+            raise NasbenchError(f"no installed benchmark matches {name!r}; known benchmarks: {', '.join(known)}")
+        out.extend(matched)
+    return list(dict.fromkeys(out))
+
+
+def priors_for(bench: Benchmark, family: Sequence[str]) -> tuple[str, ...]:
+    """Leave-one-task-out: the benchmarks of ``family`` other than ``bench`` that map into its space."""
+    return tuple(name for name in dict.fromkeys(family)
+                 if name != bench.name and maps_into(load(name), bench))
+
+
+def _checked_priors(bench: Benchmark, names: Sequence[str]) -> tuple[str, ...]:
+    """``names`` as prior tasks of ``bench``, every one checked now (target, unknown, unrelated space)."""
+    names = check_transfer_from(bench.name, names)
+    for name in names:
+        prior = load(name.removeprefix(SHUFFLED))
+        if not maps_into(prior, bench):
+            raise NasbenchError(f"prior task {prior.name} ({prior.space.name} space) does not map into the "
+                                f"{bench.space.name} space of {bench.name}")
+    return names
 
 
 def time_unit(bench: Benchmark) -> float:
@@ -175,5 +234,7 @@ def labels(specs: Sequence[RunSpec]) -> list[str]:
     variants: dict[str, set[str]] = {}
     for spec in specs:
         variants.setdefault(spec.strategy, set()).add(spec.options)
-    return [Entry(spec.strategy, json.loads(spec.options)).label() if len(variants[spec.strategy]) > 1
-            else spec.strategy for spec in specs]
+    names = [Entry(spec.strategy, json.loads(spec.options)).label() if len(variants[spec.strategy]) > 1
+             else spec.strategy for spec in specs]
+    return [f"{name} (shuffled priors)" if spec.transfer_from.startswith(SHUFFLED) else name
+            for name, spec in zip(names, specs)]

@@ -26,10 +26,12 @@ class Entry:
 
     strategy: str
     options: Mapping[str, Any] = field(default_factory=dict)
+    shuffled: bool = False  # negative control of a transfer study: priors with their rows permuted
 
     def label(self) -> str:
         """The strategy's name followed by its options as ``key=value``."""
-        return " ".join([self.strategy, *(f"{key}={value}" for key, value in sorted(self.options.items()))])
+        words = [self.strategy, *(f"{key}={value}" for key, value in sorted(self.options.items()))]
+        return " ".join(words + ["(shuffled priors)"] * self.shuffled)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Preset:
     sections: tuple[str, ...] = DEFAULT_SECTIONS
     time_budgets: tuple[float, ...] = ()
     area: tuple[float, float] | None = None
+    leave_one_out: bool = False  # each benchmark's priors are the others (nasbench.planning.plan)
 
 
 PRESETS: dict[str, Preset] = {preset.name: preset for preset in (
@@ -70,5 +73,26 @@ PRESETS: dict[str, Preset] = {preset.name: preset for preset in (
         seeds=100, time_units=300,
         sections=("equal-time", *DEFAULT_SECTIONS),
         time_budgets=(10, 20, 30, 50, 100, 200, 300), area=(10, 100),
+    ),
+    Preset(
+        name="transfer",
+        description="transfer strategies against the same strategies cold, leave-one-task-out over the "
+                    "NAS-Bench-Graph tables (each target's priors are the others), with shuffled-priors controls",
+        benchmarks=("nbgraph-*",),
+        entries=(Entry("rs"), Entry("zeroshot"), Entry("zeroshot", shuffled=True), Entry("box"),
+                 Entry("rea"), Entry("rea", {"warm_start": 10}), Entry("rea", {"warm_start": 10}, shuffled=True),
+                 Entry("ls"), Entry("ls", {"warm_start": 10}), Entry("tpe"), Entry("tpe", {"warm_start": 10}),
+                 Entry("bananas"), Entry("bananas", {"warm_start": 10})),
+        seeds=10, max_evals=100, leave_one_out=True,
+        sections=("transfer", "transfer-valid", "transfer-curves", "anytime-evaluations", "final"),
+    ),
+    Preset(
+        name="transfer-gp",
+        description="the Gaussian-process strategies of the transfer study (RGPE, gp-bo warm-started and cold), "
+                    "leave-one-task-out over the NAS-Bench-Graph tables; fewer seeds, as each run refits GPs",
+        benchmarks=("nbgraph-*",),
+        entries=(Entry("gp-bo"), Entry("gp-bo", {"warm_start": 10}), Entry("rgpe")),
+        seeds=3, max_evals=50, leave_one_out=True,
+        sections=("transfer", "transfer-valid", "transfer-curves", "anytime-evaluations", "final"),
     ),
 )}

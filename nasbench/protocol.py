@@ -178,7 +178,7 @@ def option_names(cls: type) -> tuple[str, ...] | None:
 
     >>> from strategies.regularized_evolution import RegularizedEvolution
     >>> option_names(RegularizedEvolution)
-    ('population_size', 'sample_size')
+    ('population_size', 'sample_size', 'warm_start')
     """
     signature = _signature(cls)
     if signature is None or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):

@@ -33,7 +33,7 @@ import gc
 import heapq
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -43,6 +43,7 @@ from nasbench.errors import NasbenchError, shorten
 from nasbench.evaluate import TableEvaluator
 from nasbench.protocol import Job, Result, SearchContext, StrategyProtocol, make_strategy, strategy_registry
 from nasbench.trace import COLUMNS, RESERVED, Trace, TraceMeta, dtype_of, orient
+from nasbench.transfer import prior_tasks
 
 # the contract and the trace are re-exported for code written against the single-module simulator
 __all__ = ["Job", "Result", "SearchContext", "StrategyProtocol", "Trace", "TraceMeta", "make_strategy", "run",
@@ -102,6 +103,7 @@ def run(
     cost: str | None = None,
     objectives: tuple[str, ...] = (),
     device: str = "cpu",
+    transfer_from: Sequence[str] = (),
     **options: Any,
 ) -> Trace:
     """Run ``strategy`` against ``benchmark`` on the simulated clock and return the trace.
@@ -109,12 +111,14 @@ def run(
     ``strategy`` is a registry name (``options`` are its keyword arguments) or an instance;
     ``cost`` overrides the table's cost: a metric name, or ``"unit"`` for one unit per evaluation;
     ``objectives`` names metrics the strategy is told besides the score (each becomes a trace
-    column); ``device`` is where a strategy that trains models itself trains them.
-    All arguments are checked before anything runs.
+    column); ``device`` is where a strategy that trains models itself trains them; ``transfer_from``
+    names prior tasks whose validation views the strategy gets in ``SearchContext.priors``
+    (:mod:`nasbench.transfer`). All arguments are checked before anything runs.
     """
     _check_budget(max_evals, max_time, workers, seed)
     objectives = tuple(objectives)
     bench = benchmark if isinstance(benchmark, Benchmark) else load(benchmark)
+    priors = prior_tasks(bench, transfer_from, seed=seed) if transfer_from else ()
     if isinstance(strategy, str):
         name, instance = strategy, make_strategy(strategy, **options)
     else:
@@ -136,7 +140,7 @@ def run(
     orientations = tuple(bench.metric_info(o).higher_is_better for o in objectives)
     context = SearchContext(tuple(float(f) for f in bench.fidelities), bench.fidelity_unit, int(workers),
                             max_evals, max_time, search, objectives, bench.metric_info(search).higher_is_better,
-                            orientations, training)
+                            orientations, training, priors)
     instance.reset(bench.space, np.random.default_rng(strategy_seq), context)
     records, objective_records = _loop(instance, evaluator, np.random.default_rng(loop_seq), len(bench.seeds), test,
                                        context)
@@ -149,6 +153,7 @@ def run(
         test_optimum=bench.optimum(test)[1], higher_is_better=bench.metric_info(test).higher_is_better,
         max_evals=max_evals, max_time=max_time, workers=int(workers), cost=evaluator.cost_name, version=__version__,
         objectives=objectives, objective_higher_is_better=orientations,
+        transfer_from=tuple(prior.name for prior in priors),
     )
     columns = _columns(records, objective_records, objectives, bench)
     return Trace(meta, columns, bench.archs)

@@ -83,6 +83,7 @@ class TraceMeta:
     version: str
     objectives: tuple[str, ...] = ()
     objective_higher_is_better: tuple[bool, ...] = ()
+    transfer_from: tuple[str, ...] = ()  # the prior tasks the strategy was shown (nasbench.transfer)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TraceMeta:

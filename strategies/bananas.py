@@ -45,6 +45,7 @@ from collections import deque
 import numpy as np
 
 from strategies._models import train_mlp_ensemble
+from strategies._transfer import warm_start_queue
 from strategies.base import Arch, Job, Result, Strategy, check_int, register
 
 #: the reference mutates the best ``num_arches_to_mutate * patience_factor`` = 5 architectures
@@ -57,7 +58,8 @@ class Bananas(Strategy):
     summary = "BANANAS: path encoding, MLP ensemble, independent Thompson sampling over mutations"
 
     def __init__(self, *, n_initial: int = 10, batch_size: int = 10, n_candidates: int = 100,
-                 n_networks: int = 5, n_layers: int = 10, width: int = 20, epochs: int = 50) -> None:
+                 n_networks: int = 5, n_layers: int = 10, width: int = 20, epochs: int = 50,
+                 warm_start: int = 0) -> None:
         self.n_initial = check_int("n_initial", n_initial, 1)
         self.batch_size = check_int("batch_size", batch_size, 1)
         self.n_candidates = check_int("n_candidates", n_candidates, 1)
@@ -65,6 +67,7 @@ class Bananas(Strategy):
         self.n_layers = check_int("n_layers", n_layers, 1)
         self.width = check_int("width", width, 1)
         self.epochs = check_int("epochs", epochs, 1)
+        self.warm_start = check_int("warm_start", warm_start, 0)
 
     def start(self) -> None:
         self._round: deque = deque()  # architectures of the current round not yet handed out
@@ -74,6 +77,7 @@ class Bananas(Strategy):
         self._scores: list[float] = []
         self.rounds = 0
         self.fallback_rounds = 0  # rounds of uniform samples because no candidate was left
+        self._warm = warm_start_queue(self.space, self.context, self.warm_start, self.name)
 
     def encode(self, arch: Arch) -> np.ndarray:
         path = self.space.path_encoding(arch)
@@ -97,8 +101,8 @@ class Bananas(Strategy):
 
     def initial(self) -> list[Arch]:
         """``n_initial`` distinct uniform samples (the reference's random data set)."""
-        archs, rows = [], set()
-        for _ in range(self.n_initial * _SAMPLE_RETRIES):
+        archs, rows = self._warm[::-1], {self.space.index(arch) for arch in self._warm}  # the portfolio first
+        for _ in range(max(self.n_initial - len(archs), 0) * _SAMPLE_RETRIES):
             arch = self.space.sample(self.rng)
             if self.space.index(arch) not in rows:
                 rows.add(self.space.index(arch))

@@ -54,6 +54,8 @@ class Strategy(ABC):
     multi_fidelity: ClassVar[bool] = False
     multi_objective: ClassVar[bool] = False
     trains_live: ClassVar[bool] = False
+    #: needs prior tasks (``SearchContext.priors``; ``transfer_from`` of a run)
+    transfers: ClassVar[bool] = False
 
     space: Space
     rng: np.random.Generator
@@ -94,7 +96,7 @@ class Strategy(ABC):
 
         >>> from strategies.regularized_evolution import RegularizedEvolution
         >>> RegularizedEvolution(sample_size=5).config()
-        {'population_size': 10, 'sample_size': 5}
+        {'population_size': 10, 'sample_size': 5, 'warm_start': 0}
         """
         options = vars(self).get("_options")
         if options is None:

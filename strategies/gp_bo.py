@@ -44,6 +44,7 @@ import math
 import numpy as np
 
 from strategies._models import KERNELS, GaussianProcess
+from strategies._transfer import warm_start_queue
 from strategies.base import Arch, Job, Result, Strategy, check_choice, check_float, check_int, register
 
 _SAMPLE_RETRIES = 100
@@ -55,7 +56,7 @@ class GaussianProcessBO(Strategy):
 
     def __init__(self, *, acquisition: str = "ucb", beta: float = 4.0, kernel: str = "matern52",
                  n_initial: int = 10, pool_size: int = 100, n_top: int = 10, n_starts: int = 2,
-                 restart_every: int = 10, refit_growth: float = 0.1) -> None:
+                 restart_every: int = 10, refit_growth: float = 0.1, warm_start: int = 0) -> None:
         self.acquisition = check_choice("acquisition", acquisition, ("ucb", "ei"))
         self.beta = check_float("beta", beta, 0.0, 1e6)
         self.kernel = check_choice("kernel", kernel, KERNELS)
@@ -65,6 +66,7 @@ class GaussianProcessBO(Strategy):
         self.n_starts = check_int("n_starts", n_starts, 0)
         self.restart_every = check_int("restart_every", restart_every, 1)
         self.refit_growth = check_float("refit_growth", refit_growth, 0.0, 1e6)
+        self.warm_start = check_int("warm_start", warm_start, 0)
 
     def start(self) -> None:
         self._asked_rows: set[int] = set()  # evaluated or running
@@ -75,9 +77,12 @@ class GaussianProcessBO(Strategy):
         self._model_size = 0  # results the model is conditioned on
         self._tuned_size = 0  # results its hyperparameters were optimised on
         self._fits = 0
+        self._warm = warm_start_queue(self.space, self.context, self.warm_start, self.name)
 
     def ask(self) -> Job:
-        if len(self._asked_rows) < self.n_initial or not self._scores:
+        if self._warm:  # the prior portfolio first, in place of initial samples
+            arch = self._warm.pop()
+        elif len(self._asked_rows) < self.n_initial or not self._scores:
             arch = self._fresh_sample()
         else:
             arch = self.propose()

@@ -19,6 +19,7 @@ outstanding result (``ask`` returns ``None`` meanwhile).
 
 from __future__ import annotations
 
+from strategies._transfer import warm_start_queue
 from strategies.base import Arch, Job, Result, Strategy, check_int, register
 
 
@@ -26,11 +27,13 @@ from strategies.base import Arch, Job, Result, Strategy, check_int, register
 class LocalSearch(Strategy):
     summary = "local search (NASLib): full shuffled neighbourhood scans, move on improvement, random restarts"
 
-    def __init__(self, *, initial_size: int = 10) -> None:
+    def __init__(self, *, initial_size: int = 10, warm_start: int = 0) -> None:
         self.initial_size = check_int("initial_size", initial_size, 1)
+        self.warm_start = check_int("warm_start", warm_start, 0)
 
     def start(self) -> None:
-        self._queue: list[Arch] = self.space.sample_batch(self.rng, self.initial_size)[::-1]
+        warm = warm_start_queue(self.space, self.context, self.warm_start, self.name)  # portfolio first
+        self._queue: list[Arch] = self.space.sample_batch(self.rng, max(self.initial_size - len(warm), 0))[::-1] + warm
         self._phase = "initial"  # initial | scan | restart
         self._outstanding = 0
         self._current: tuple[float, Arch] | None = None  # the point whose neighbourhood is scanned

@@ -7,7 +7,8 @@ cycle draws S members *with replacement* from the population (as the reference),
 and appends the child, and the oldest member dies. Mutation is the space's ``mutate``: one gene
 (edge) chosen uniformly, changed to a different value (the NASLib variant; AutoDL instead picks a node
 first). With several workers the evolution is asynchronous, as in the paper: a free worker mutates
-from the population as it stands, and members join it in finishing order.
+from the population as it stands, and members join it in finishing order. ``warm_start=K`` asks the
+prior tasks' portfolio (``strategies/_transfer.py``) first, in place of the first K initial samples.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections import deque
 
 from nasbench.draws import Uniforms
+from strategies._transfer import warm_start_queue
 from strategies.base import Job, Result, Strategy, check_int, register
 
 
@@ -22,9 +24,10 @@ from strategies.base import Job, Result, Strategy, check_int, register
 class RegularizedEvolution(Strategy):
     summary = "regularized (aging) evolution, P=10 S=3 as the NAS-Bench-201 scripts"
 
-    def __init__(self, *, population_size: int = 10, sample_size: int = 3) -> None:
+    def __init__(self, *, population_size: int = 10, sample_size: int = 3, warm_start: int = 0) -> None:
         self.population_size = check_int("population_size", population_size, 2)
         self.sample_size = check_int("sample_size", sample_size, 1)
+        self.warm_start = check_int("warm_start", warm_start, 0)
 
     def start(self) -> None:
         self._population: deque = deque()  # (score, arch), oldest first
@@ -32,8 +35,12 @@ class RegularizedEvolution(Strategy):
         self._uniforms: Uniforms | None = None  # tournament and mutation draws, once the evolution starts
         self._tournament: list[float] = []
         self._parent: tuple | None = None
+        self._warm = warm_start_queue(self.space, self.context, self.warm_start, self.name)
 
     def ask(self) -> Job:
+        if self._warm:  # the prior portfolio first, in place of initial samples
+            self._initial_asked += 1
+            return Job(self._warm.pop())
         if self._initial_asked < self.population_size:
             self._initial_asked += 1
             return Job(self.space.sample(self.rng))

@@ -36,6 +36,7 @@ from collections import defaultdict, deque
 
 import numpy as np
 
+from strategies._transfer import warm_start_queue
 from strategies.base import Arch, Job, Result, Strategy, check_float, check_int, register
 
 #: hyperopt's cap on the size of the below set (``ap_split_trials``' ``gamma_cap``)
@@ -79,20 +80,24 @@ class TreeParzenEstimator(Strategy):
     summary = "TPE with hyperopt's defaults: per-gene categorical Parzen estimators, 24 EI candidates"
 
     def __init__(self, *, gamma: float = 0.25, n_startup: int = 20, n_candidates: int = 24,
-                 prior_weight: float = 1.0, forgetting: int = 25) -> None:
+                 prior_weight: float = 1.0, forgetting: int = 25, warm_start: int = 0) -> None:
         self.gamma = check_float("gamma", gamma, 0.0, 1.0, open_low=True)
         self.n_startup = check_int("n_startup", n_startup, 1)
         self.n_candidates = check_int("n_candidates", n_candidates, 1)
         self.prior_weight = check_float("prior_weight", prior_weight, 0.0, 1e6, open_low=True)
         self.forgetting = check_int("forgetting", forgetting, 1)
+        self.warm_start = check_int("warm_start", warm_start, 0)
 
     def start(self) -> None:
         self._archs: list[Arch] = []  # every trial in ask order (hyperopt's tid order)
         self._losses: list[float] = []  # inf while the trial runs
         self._running: dict[Arch, deque] = defaultdict(deque)  # arch -> its running trial ids
+        self._warm = warm_start_queue(self.space, self.context, self.warm_start, self.name)
 
     def ask(self) -> Job:
-        if len(self._archs) < self.n_startup:
+        if self._warm:  # the prior portfolio first, in place of startup samples
+            arch = self._warm.pop()
+        elif len(self._archs) < self.n_startup:
             arch = self.space.sample(self.rng)
         else:
             arch = self.suggest()

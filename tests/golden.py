@@ -37,6 +37,11 @@ OPTIONS: dict[str, dict] = {"ga": {"population_size": 10}}
 #: extra variants on the learning-curve table: (label, strategy, options); ``max_time`` is a budget
 VARIANTS = (("hyperband+resume", "hyperband", {"resume": True}), ("asha+resume", "asha", {"resume": True}),
             ("asha+time", "asha", {"max_time": 15.0}), ("rea+time", "rea", {"max_time": 50.0}))
+#: the prior tasks of the runs of strategies that transfer, per table
+PRIORS = {"nbgraph-cora": ("nbgraph-citeseer", "nbgraph-pubmed"),
+          "mlp-mnist1d": ("mlp-mnist1d-noisy", "mlp-mnist1d-shifted")}
+#: strategies run once more with ``warm_start`` (the first jobs from the priors' portfolio)
+WARM_STARTED = ("rea", "ls", "tpe", "gp-bo", "bananas")
 
 
 def runs_for(table: str) -> list[tuple[str, str, dict]]:
@@ -45,8 +50,11 @@ def runs_for(table: str) -> list[tuple[str, str, dict]]:
 
     registry = strategy_registry()
     multi = table == MULTI_FIDELITY_TABLE
-    runs = [(name, name, OPTIONS.get(name, {})) for name, cls in sorted(registry.items())
+    priors = {"transfer_from": PRIORS[table]}
+    runs = [(name, name, {**OPTIONS.get(name, {}), **(priors if getattr(cls, "transfers", False) else {})})
+            for name, cls in sorted(registry.items())
             if not getattr(cls, "trains_live", False) and (multi or not getattr(cls, "multi_fidelity", False))]
+    runs += [(f"{name}+warm", name, {"warm_start": 5, **priors}) for name in WARM_STARTED if name in registry]
     if multi:
         runs += [variant for variant in VARIANTS if variant[1] in registry]
     return runs

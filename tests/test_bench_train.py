@@ -119,7 +119,7 @@ def pool():
     context = multiprocessing.get_context("spawn")
     with context.Pool(2, initializer=_worker_init, initargs=("avx2", 1)) as workers:
         tiny = Schedule(epochs=1, train_examples=50, channels=2)
-        workers.map(_train_one, [("nb201", 0, 0, tiny, "cpu")] * 2)  # start-up (imports, data) is not timed
+        workers.map(_train_one, [("nb201", 0, 0, tiny, "cpu", "mnist1d")] * 2)  # start-up (imports, data) is not timed
         yield workers
 
 
@@ -128,7 +128,7 @@ def test_trainer_throughput_is_at_least_three_times_the_plain_loop(benchmark, po
     schedule = SMOKE if benchmark.disabled else SCHEDULE
     archs = [space.parse(text) for text in (CELLS if not benchmark.disabled else CELLS[:1])]
     unique = table_space("nb201")  # the builder's rows: one per isomorphism class
-    jobs = [("nb201", unique.index(arch), 0, schedule, "cpu") for arch in archs]
+    jobs = [("nb201", unique.index(arch), 0, schedule, "cpu", "mnist1d") for arch in archs]
     start = time.perf_counter()
     plain_accuracies = [plain_train(arch, seed=0, schedule=schedule) for arch in archs]
     plain_seconds = time.perf_counter() - start

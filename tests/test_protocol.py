@@ -36,7 +36,7 @@ def test_the_registry_is_a_copy() -> None:
 
 def test_an_unknown_option_lists_the_valid_ones() -> None:
     with pytest.raises(NasbenchError, match=r"strategy 'rea' has no option 'pop'; its options: population_size, "
-                                            r"sample_size$"):
+                                            r"sample_size, warm_start$"):
         make_strategy("rea", pop=3)
     with pytest.raises(NasbenchError, match="has no option"):
         run("rs", "nbgraph-cora", seed=0, max_evals=2, blocksize=4)

@@ -21,13 +21,18 @@ def _benchmark_for(cls: type) -> str:
     return "mlp-mnist1d" if getattr(cls, "multi_fidelity", False) else "nbgraph-cora"
 
 
+def _priors(cls: type) -> dict:
+    """Prior tasks for a strategy that transfers (none for the others)."""
+    return {"transfer_from": ("nbgraph-citeseer",)} if getattr(cls, "transfers", False) else {}
+
+
 @pytest.mark.parametrize("name", sorted(REGISTERED))
 def test_config_is_exactly_the_options_before_and_after_a_run(name: str) -> None:
     cls = REGISTERED[name]
     strategy = cls()
     before = strategy.config()
     assert tuple(before) == option_names(cls)
-    run(strategy, _benchmark_for(cls), seed=0, max_evals=30)
+    run(strategy, _benchmark_for(cls), seed=0, max_evals=30, **_priors(cls))
     assert strategy.config() == before
 
 
@@ -36,9 +41,9 @@ def test_a_second_run_of_one_instance_equals_a_fresh_run(name: str) -> None:
     cls = REGISTERED[name]
     bench = _benchmark_for(cls)
     reused = cls()
-    run(reused, bench, seed=1, max_evals=30, workers=3)
-    again = run(reused, bench, seed=0, max_evals=30).to_frame()
-    fresh = run(cls(), bench, seed=0, max_evals=30).to_frame()
+    run(reused, bench, seed=1, max_evals=30, workers=3, **_priors(cls))
+    again = run(reused, bench, seed=0, max_evals=30, **_priors(cls)).to_frame()
+    fresh = run(cls(), bench, seed=0, max_evals=30, **_priors(cls)).to_frame()
     assert again.equals(fresh)
 
 

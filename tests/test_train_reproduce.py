@@ -36,6 +36,10 @@ ROWS = {
     "nb201-mnist1d": ["|avg_pool_3x3~0|+|avg_pool_3x3~0|avg_pool_3x3~1|+|nor_conv_1x1~0|skip_connect~1|nor_conv_3x3~2|",
                       "|nor_conv_1x1~0|+|avg_pool_3x3~0|skip_connect~1|+|nor_conv_3x3~0|skip_connect~1|avg_pool_3x3~2|"],
     "mlp-mnist1d": ["layers=4,width=32,act=relu,dropout=0,lr=0.03", "layers=1,width=16,act=relu,dropout=0.2,lr=0.01"],
+    "mlp-mnist1d-noisy": ["layers=4,width=32,act=relu,dropout=0,lr=0.03",
+                          "layers=1,width=16,act=relu,dropout=0.2,lr=0.01"],
+    "mlp-mnist1d-shifted": ["layers=4,width=32,act=relu,dropout=0,lr=0.03",
+                            "layers=1,width=16,act=relu,dropout=0.2,lr=0.01"],
 }
 STORED = [name for name in CURVES if name != "train_time"] + ["params", "flops"]
 needs_avx2 = pytest.mark.skipif(not numerics.is_pinned("avx2"), reason="this CPU has no AVX2 kernels")

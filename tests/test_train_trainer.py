@@ -34,12 +34,12 @@ def test_generation_from_scratch_gives_the_recorded_split(tmp_path, monkeypatch)
     from nasbench.train import data as data_module
 
     monkeypatch.setenv("NASBENCH_CACHE", str(tmp_path))
-    data_module.load_mnist1d.cache_clear()
+    data_module.load_dataset.cache_clear()
     try:
         assert data_module.load_mnist1d().split_hash == SPLIT_HASH
         assert (tmp_path / "mnist1d-split.npz").is_file()
     finally:
-        data_module.load_mnist1d.cache_clear()
+        data_module.load_dataset.cache_clear()
 
 
 def test_training_is_deterministic_for_an_architecture_and_seed() -> None:

@@ -42,7 +42,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_carries_every_table_and_package(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     manifest = json.loads((REPO / "data" / "manifest.json").read_text())["tables"]
-    assert len(manifest) == 11
+    assert len(manifest) == 13
     for entry in manifest.values():
         assert f"nasbench/data/{entry['file']}" in names
     assert "nasbench/data/manifest.json" in names and "nasbench/data/NOTICE" in names
@@ -68,7 +68,7 @@ def test_installed_wheel_lists_queries_and_runs(wheel: Path, tmp_path: Path) -> 
     listed = cli("list")
     assert listed.returncode == 0, listed.stderr
     rows = [line.split("\t") for line in listed.stdout.splitlines()]
-    assert len(rows) == 11 and all(Path(path).is_relative_to(target) for _, path in rows)
+    assert len(rows) == 13 and all(Path(path).is_relative_to(target) for _, path in rows)
     query = cli("query", "nbgraph-cora", "0,1,1,2|gcn,gin,fc,cheb", "--metric", "valid_accuracy", "--json")
     assert query.returncode == 0 and json.loads(query.stdout)["values"]["valid_accuracy"] > 0.7
     run = cli("run", "rea", "nbgraph-cora", "--seed", "0", "--evals", "12")

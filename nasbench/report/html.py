@@ -26,7 +26,11 @@ import pandas as pd
 
 from nasbench.errors import NasbenchError
 from nasbench.presets import DEFAULT_SECTIONS
-from nasbench.report import across, equal_time  # noqa: F401  (register the across-benchmark and equal-time sections)
+from nasbench.report import (  # noqa: F401  (each module registers its sections)
+    across,
+    equal_time,
+    transfer,
+)
 from nasbench.report.anytime import STATISTICS, final
 from nasbench.report.figures import colours
 from nasbench.report.sections import SECTIONS, ReportData, Section, check_sections

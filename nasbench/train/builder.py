@@ -109,12 +109,14 @@ def _worker_init(cpu_kernels: str, threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def _train_one(job: tuple[str, int, int, Schedule, str]) -> tuple[int, int, object]:
+def _train_one(job: tuple[str, int, int, Schedule, str, str]) -> tuple[int, int, object]:
+    from nasbench.train.data import load_dataset
     from nasbench.train.trainer import train
 
-    space_name, row, seed, schedule, device = job
+    space_name, row, seed, schedule, device, dataset = job
     space = table_space(space_name)  # cached: building the nb201-unique index takes a second
-    return row, seed, train(space, space.arch_of_row(row), seed=seed, schedule=schedule, device=device)
+    return row, seed, train(space, space.arch_of_row(row), seed=seed, schedule=schedule, device=device,
+                            data=load_dataset(dataset))
 
 
 def build(space_name: str, *, dataset: str, seeds: Sequence[int], epochs: int, out: str | os.PathLike,
@@ -169,7 +171,8 @@ def build(space_name: str, *, dataset: str, seeds: Sequence[int], epochs: int, o
     try:
         for first in range(0, len(todo), chunk):
             wanted = set(store.missing(out, rows, seeds))  # another builder may have stored some meanwhile
-            jobs = [(space_name, r, s, schedule, device) for r, s in todo[first:first + chunk] if (r, s) in wanted]
+            jobs = [(space_name, r, s, schedule, device, dataset) for r, s in todo[first:first + chunk]
+                    if (r, s) in wanted]
             results = pool.map(_train_one, jobs, chunksize=1) if pool is not None else [_train_one(j) for j in jobs]
             entries = [store.Entry(row, seed, result) for row, seed, result in results]  # type: ignore[arg-type]
             record = store.build_record(command, started, device, workers, trained + len(entries))

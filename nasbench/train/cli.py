@@ -24,7 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser = subparsers.add_parser("build", help="train a learning-curve table (resumable)",
                                    description=__doc__.split("\n\n")[0])
     parser.add_argument("space", help="search space to train: mlp or nb201 (one row per isomorphism class)")
-    parser.add_argument("--dataset", default="mnist1d", help="dataset (only mnist1d)")
+    parser.add_argument("--dataset", default="mnist1d", help="dataset: mnist1d, mnist1d-noisy or mnist1d-shifted")
     parser.add_argument("--seeds", type=_seeds, default=[0], help="comma-separated seeds, e.g. 0,1,2")
     parser.add_argument("--epochs", type=int, required=True, help="length of the one training schedule")
     parser.add_argument("--archs", default=None, help="file of architecture strings, one per line (default: all)")

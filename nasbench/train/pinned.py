@@ -22,16 +22,18 @@ import numpy as np
 from nasbench.errors import NasbenchError
 from nasbench.spaces.base import Arch, Space
 from nasbench.train import numerics
-from nasbench.train.data import Mnist1d, load_mnist1d
+from nasbench.train.data import Mnist1d, load_dataset
 from nasbench.train.schedule import CURVES, Schedule, TrainResult
 
 
 def train_in_child(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mnist1d | None) -> TrainResult:
     """Train on the CPU in a fresh process pinned to ``schedule.cpu_kernels``; the result as :func:`train` gives it."""
-    if data is not None and data.split_hash != load_mnist1d().split_hash:
-        raise NasbenchError("training on data other than the standard MNIST-1D split needs a process whose kernels "
-                            "are pinned before torch starts (call nasbench.train.numerics.pin first)")
-    job = {"space": space.name, "arch": space.encode(arch), "seed": int(seed), "schedule": dataclasses.asdict(schedule)}
+    dataset = "mnist1d" if data is None else data.name
+    if data is not None and data.split_hash != load_dataset(dataset).split_hash:
+        raise NasbenchError(f"training on data other than the standard {dataset} split needs a process whose "
+                            f"kernels are pinned before torch starts (call nasbench.train.numerics.pin first)")
+    job = {"space": space.name, "arch": space.encode(arch), "seed": int(seed), "schedule": dataclasses.asdict(schedule),
+           "dataset": dataset}
     package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ, **numerics.KERNEL_ENV[schedule.cpu_kernels],
                PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
@@ -57,7 +59,8 @@ def main() -> int:
         from nasbench.train.trainer import train
 
         space = get_space(job["space"])
-        result = train(space, space.parse(job["arch"]), seed=job["seed"], schedule=schedule)
+        result = train(space, space.parse(job["arch"]), seed=job["seed"], schedule=schedule,
+                       data=load_dataset(job.get("dataset", "mnist1d")))
     except NasbenchError as exc:
         print(exc, file=sys.stderr)
         return 2

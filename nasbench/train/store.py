@@ -39,7 +39,7 @@ from nasbench.spaces.base import Space
 from nasbench.spaces.trainable import trainable
 from nasbench.table import MetricInfo, Split, Table, write_table
 from nasbench.train import numerics
-from nasbench.train.data import SPLIT_DESCRIPTION, load_dataset
+from nasbench.train.data import load_dataset, split_description
 from nasbench.train.schedule import CURVES, Schedule, TrainResult
 
 METRICS: dict[str, MetricInfo] = {
@@ -159,7 +159,7 @@ def create(path: str | os.PathLike, space: Space, *, dataset: str, seeds: Sequen
     path = Path(path)
     data = load_dataset(dataset)
     shape = (space.size, len(seeds), schedule.epochs)
-    attrs = {"dataset": dataset, "split": SPLIT_DESCRIPTION, "split_hash": data.split_hash,
+    attrs = {"dataset": dataset, "split": split_description(dataset), "split_hash": data.split_hash,
              "schedule": dataclasses.asdict(schedule),
              "schedule_description": trainable(space).describe_schedule(schedule),
              "fidelity_note": FIDELITY_NOTE, "train_time": train_time_kind(schedule), "builds": [],
