@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -196,7 +197,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     options = dict(_parse_option(text) for text in args.option)
     trace = run(args.strategy, args.benchmark, seed=args.seed, max_evals=args.evals, max_time=args.time,
-                workers=args.workers, **options)
+                workers=args.workers, objectives=parse_objectives(args.objectives),
+                penalty=parse_penalty(args.penalty), **options)
     frame = trace.to_frame()
     if args.out:
         try:
@@ -206,8 +208,37 @@ def _cmd_run(args: argparse.Namespace) -> int:
     last = frame.iloc[-1]
     print(f"{len(frame)} evaluations, simulated time {last['end']:.6g}; incumbent {last['incumbent_row']} "
           f"valid {last['incumbent_valid']:.6g} test {last['incumbent_test']:.6g} regret {last['regret']:.6g}"
+          + (f"; HV regret {last['hv_regret']:.6g} (test side {last['hv_regret_test']:.6g})"
+             if "hv_regret" in frame else "")
           + (f"; trace in {args.out}" if args.out else ""))
     return 0
+
+
+def parse_objectives(text: str | None) -> tuple[str, ...]:
+    """``--objectives valid_accuracy,latency``: 2 or 3 metric names (checked against the table by the run)."""
+    if text is None:
+        return ()
+    names = tuple(name.strip() for name in text.split(","))
+    if not 2 <= len(names) <= 3 or not all(names):
+        raise NasbenchError(f"--objectives takes 2 or 3 comma-separated metric names, e.g. valid_accuracy,latency; "
+                            f"not {shorten(text)}")
+    return names
+
+
+def parse_penalty(items: Sequence[str]) -> dict[str, float] | None:
+    """``--penalty latency=0.1`` (repeatable): λ per cost metric of the score accuracy − λ·normalised cost."""
+    penalty: dict[str, float] = {}
+    for item in items:
+        metric, _, weight = item.partition("=")
+        try:
+            value = float(weight)
+        except ValueError:
+            value = math.nan
+        if not metric or not math.isfinite(value) or value < 0:
+            raise NasbenchError(f"--penalty takes METRIC=LAMBDA with LAMBDA a finite number >= 0, e.g. latency=0.1; "
+                                f"not {shorten(item)}")
+        penalty[metric] = value
+    return penalty or None
 
 
 def _parse_option(text: str) -> tuple[str, Any]:
@@ -218,6 +249,15 @@ def _parse_option(text: str) -> tuple[str, Any]:
         return key, json.loads(value)
     except json.JSONDecodeError:
         return key, value
+
+
+def add_objective_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--objectives`` and ``--penalty``, shared by ``run`` and ``compare``."""
+    parser.add_argument("--objectives", metavar="A,B[,C]",
+                        help="2 or 3 metrics to trade off (e.g. valid_accuracy,latency): the trace records the "
+                             "archive's hypervolume regret")
+    parser.add_argument("--penalty", action="append", default=[], metavar="METRIC=LAMBDA",
+                        help="search accuracy - LAMBDA x the metric scaled to [0, 1] (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -263,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a strategy option (JSON value)")
     p.add_argument("--out", help="write the trace as CSV")
+    add_objective_arguments(p)
     p.set_defaults(func=_cmd_run)
 
     for module in PLUGINS:
