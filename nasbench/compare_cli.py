@@ -70,6 +70,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="a baseline study file (or its directory): rerun its grid and fail on regressions")
     parser.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from nasbench.cli import add_objective_arguments
+
+    add_objective_arguments(parser)
     parser.set_defaults(func=handler)
     return parser
 
@@ -113,6 +116,7 @@ def _study_path(path: Path) -> Path:
 
 def handler(args: argparse.Namespace) -> int:
     """Plan (all names checked first), run, report; 1 on a regression, 130 when interrupted."""
+    from nasbench.cli import parse_objectives, parse_penalty
     from nasbench.planning import DEFAULT_SEEDS, labels, plan, time_unit
     from nasbench.presets import DEFAULT_SECTIONS, PRESETS
     from nasbench.study import StudyFile, check_executor, run_study
@@ -122,16 +126,25 @@ def handler(args: argparse.Namespace) -> int:
     baseline = None
     preset = PRESETS[args.preset] if args.preset else None
     sections = preset.sections if preset else DEFAULT_SECTIONS
+    objectives, penalty = parse_objectives(args.objectives), parse_penalty(args.penalty)
+    if objectives:
+        from nasbench.report.pareto import PARETO_SECTIONS
+
+        sections = (*sections, *PARETO_SECTIONS)
     if args.baseline is not None:
         if args.benchmarks or args.strategies or args.option or args.evals or args.time or args.time_units \
-                or args.seeds is not None or preset:
+                or args.seeds is not None or preset or args.objectives or args.penalty:
             raise NasbenchError("--baseline reruns the baseline's own grid; drop --preset, --benchmarks, "
-                                "--strategies, --option, --seeds, --evals, --time and --time-units")
+                                "--strategies, --option, --seeds, --evals, --time, --time-units, --objectives and --penalty")
         baseline = StudyFile.read(_study_path(args.baseline))
         if not baseline.records:
             raise NasbenchError(f"baseline study {baseline.path} holds no finished runs")
         specs = baseline.specs()
         _check_baseline(specs)
+        if any(spec.objectives for spec in specs):
+            from nasbench.report.pareto import PARETO_SECTIONS
+
+            sections = (*sections, *PARETO_SECTIONS)
         out = args.out or Path("reports/regression")
     elif preset is not None:
         if args.strategies or args.option:
@@ -143,12 +156,13 @@ def handler(args: argparse.Namespace) -> int:
                      seeds=preset.seeds if args.seeds is None else args.seeds,
                      max_evals=args.evals if budget_given else preset.max_evals, max_time=args.time,
                      time_units=args.time_units if budget_given else preset.time_units,
-                     workers=args.workers, include_live=args.include_live)
+                     workers=args.workers, include_live=args.include_live, objectives=objectives, penalty=penalty)
     else:
         out = args.out or Path("reports/compare")
         specs = plan(args.benchmarks, args.strategies, seeds=DEFAULT_SEEDS if args.seeds is None else args.seeds,
                      max_evals=args.evals, max_time=args.time, time_units=args.time_units, workers=args.workers,
-                     options=_options(args.option), include_live=args.include_live)
+                     options=_options(args.option), include_live=args.include_live, objectives=objectives,
+                     penalty=penalty)
     check_executor(args.executor, args.jobs, args.address)
     _check_out(out)  # after every check, so that bad input leaves nothing on disk
     study_path = out / STUDY_NAME
@@ -188,9 +202,11 @@ def handler(args: argparse.Namespace) -> int:
     old = baseline.runs()
     old_frame = runs_frame([run.trace for run in old], [run.valid_regret for run in old],
                            labels=labels([run.spec for run in old]))
-    table = regression(final(old_frame), final(frame), alpha=args.alpha)
+    metric = "hv_regret_test" if "hv_regret_test" in frame else "regret"
+    table = regression(final(old_frame), final(frame), alpha=args.alpha, metric=metric)
+    quantity = "test-side HV regret" if metric == "hv_regret_test" else "test regret"
     (out / "regression.md").write_text(
-        "One-sided Mann-Whitney U per benchmark x strategy (final test regret of the rerun larger than the "
+        f"One-sided Mann-Whitney U per benchmark x strategy (final {quantity} of the rerun larger than the "
         f"baseline's), Holm-corrected over {len(table)} tests, alpha {args.alpha}.\n\n" + markdown_table(table) + "\n")
     worse = table[table["worse"]]
     if worse.empty:
@@ -198,7 +214,7 @@ def handler(args: argparse.Namespace) -> int:
               f"(one-sided Mann-Whitney U, Holm, alpha {args.alpha})")
         return 0
     for row in worse.itertuples():
-        print(f"regression: {row.strategy} on {row.benchmark}: mean final test regret {row.current_mean:.4g} vs "
+        print(f"regression: {row.strategy} on {row.benchmark}: mean final {quantity} {row.current_mean:.4g} vs "
               f"{row.baseline_mean:.4g} in the baseline (Holm-adjusted p = {row.p_holm:.3g})", file=sys.stderr)
     return EXIT_REGRESSION
 

@@ -35,10 +35,18 @@ class RunSpec:
     workers: int = 1
     checksum: str = ""
     time_units: float | None = None  # the time budget as given in trainings (max_time holds the seconds)
+    objectives: str = ""  # comma-separated objective metrics ("" = a single-objective run)
+    penalty: str = ""  # JSON {metric: lambda} of a scalarised search ("" = none)
 
     def key(self) -> str:
         """Identity of the run in a study file: everything but the checksum (checked separately)."""
-        return f"{self.benchmark}|{self.strategy}|{self.options}|{self.seed}"
+        extra = f"|{self.objectives}|{self.penalty}" if self.objectives or self.penalty else ""
+        return f"{self.benchmark}|{self.strategy}|{self.options}|{self.seed}{extra}"
+
+    def run_options(self) -> dict[str, Any]:
+        """The keyword arguments of ``nasbench.run`` this spec adds to the strategy's options."""
+        return {"objectives": tuple(self.objectives.split(",")) if self.objectives else (),
+                "penalty": json.loads(self.penalty) if self.penalty else None}
 
 
 def default_benchmarks() -> list[str]:
@@ -69,6 +77,8 @@ def plan(
     include_live: bool = False,
     entries: Sequence[Entry] | None = None,
     time_units: float | None = None,
+    objectives: Sequence[str] = (),
+    penalty: dict[str, float] | None = None,
 ) -> list[RunSpec]:
     """The grid benchmark x strategy x seed (seeds ``0..seeds-1``), every name checked first.
 
@@ -78,7 +88,9 @@ def plan(
     ``entries`` name strategies with their options instead, one strategy possibly several times
     (``strategies`` with ``options`` allow one set of options per strategy). ``time_units`` is a
     time budget in units of each table's median cost of one full training (:func:`time_unit`), so that
-    tables of different cost get the same budget in trainings.
+    tables of different cost get the same budget in trainings. ``objectives`` (2 or 3 metrics, checked
+    on every benchmark) and ``penalty`` go to every run; with objectives, multi-objective strategies
+    are among the defaults (and a strategy fitted for multi-objective runs only is left out without).
 
     Example:
         >>> len(plan(["nbgraph-cora"], ["rs"], seeds=3, max_evals=10))
@@ -128,17 +140,19 @@ def plan(
 
     specs: list[RunSpec] = []
     used: set[str] = set()
+    extra = {"objectives": ",".join(objectives), "penalty": json.dumps(penalty, sort_keys=True) if penalty else ""}
     for bench_name in dict.fromkeys(names):
         bench = load(bench_name)
+        _check_run_options(bench, objectives, penalty)
         bench_time = time_units * time_unit(bench) if time_units is not None else max_time
         for entry in {entry.label(): entry for entry in entries}.values():
             if not fits(registry[entry.strategy], bench, include_live=include_live or bool(named),
-                        include_multi_objective=bool(named)):
+                        include_multi_objective=bool(named) or bool(objectives)):
                 continue
             used.add(entry.strategy)
             option_json = json.dumps(dict(entry.options), sort_keys=True)
             specs.extend(RunSpec(bench.name, entry.strategy, seed, option_json, max_evals, bench_time, workers,
-                                 bench.checksum, time_units) for seed in range(seeds))
+                                 bench.checksum, time_units, **extra) for seed in range(seeds))
     unfit = [s for s in dict.fromkeys(named) if s not in used]
     if unfit:
         raise NasbenchError(f"strategy {', '.join(map(repr, unfit))} fits none of the benchmarks "
@@ -146,6 +160,19 @@ def plan(
     if not specs:
         raise NasbenchError("no registered strategy fits the chosen benchmarks")
     return specs
+
+
+def _check_run_options(bench: Benchmark, objectives: Sequence[str], penalty: dict[str, float] | None) -> None:
+    """Objectives and penalty checked on one table before anything runs (the run checks them again)."""
+    if objectives:
+        from nasbench.pareto import check_objectives, require_indicators
+
+        check_objectives(bench, objectives)
+        require_indicators()
+    if penalty:
+        from nasbench.evaluate import TableEvaluator
+
+        TableEvaluator(bench, penalty=penalty)
 
 
 def time_unit(bench: Benchmark) -> float:
