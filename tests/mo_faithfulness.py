@@ -37,9 +37,9 @@ def _score(bench: Benchmark, rows: list[int]) -> tuple[float, float]:
     return float(valid[-1]), float(test[-1])
 
 
-def run_nasbench(strategy: str) -> Callable[[Benchmark, int, int], list[int]]:
+def run_nasbench(strategy: str, **options: int) -> Callable[[Benchmark, int, int], list[int]]:
     def optimise(bench: Benchmark, seed: int, evals: int) -> list[int]:
-        trace = nasbench.run(strategy, bench, seed=seed, max_evals=evals, objectives=OBJECTIVES)
+        trace = nasbench.run(strategy, bench, seed=seed, max_evals=evals, objectives=OBJECTIVES, **options)
         return trace.columns["row"].tolist()
     return optimise
 
@@ -109,6 +109,7 @@ def run_optuna(bench: Benchmark, seed: int, evals: int) -> list[int]:
 OPTIMISERS: dict[str, Callable[[Benchmark, int, int], list[int]]] = {
     "pymoo-nsga2": run_pymoo, "optuna-nsga2": run_optuna,
     **{name: run_nasbench(name) for name in ("nsga2", "rs", "parego")},
+    "nsga2-pop50": run_nasbench("nsga2", population_size=50),  # Optuna's default population
 }
 
 
