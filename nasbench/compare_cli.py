@@ -135,7 +135,8 @@ def handler(args: argparse.Namespace) -> int:
         if args.benchmarks or args.strategies or args.option or args.evals or args.time or args.time_units \
                 or args.seeds is not None or preset or args.objectives or args.penalty:
             raise NasbenchError("--baseline reruns the baseline's own grid; drop --preset, --benchmarks, "
-                                "--strategies, --option, --seeds, --evals, --time, --time-units, --objectives and --penalty")
+                                "--strategies, --option, --seeds, --evals, --time, --time-units, --objectives "
+                                "and --penalty")
         baseline = StudyFile.read(_study_path(args.baseline))
         if not baseline.records:
             raise NasbenchError(f"baseline study {baseline.path} holds no finished runs")

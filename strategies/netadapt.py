@@ -32,8 +32,6 @@ Example:
 
 from __future__ import annotations
 
-import numpy as np
-
 from nasbench.errors import NasbenchError
 from nasbench.spaces.mlp import MlpSpace
 from nasbench.spaces.nb201 import OPS, Nb201Space

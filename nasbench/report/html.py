@@ -27,8 +27,7 @@ import pandas as pd
 
 from nasbench.errors import NasbenchError
 from nasbench.presets import DEFAULT_SECTIONS
-from nasbench.report import equal_time  # noqa: F401  (registers the equal-time section)
-from nasbench.report import pareto  # noqa: F401  (registers the multi-objective sections)
+from nasbench.report import equal_time, pareto  # noqa: F401  (register the equal-time and multi-objective sections)
 from nasbench.report.anytime import STATISTICS, final
 from nasbench.report.figures import colours
 from nasbench.report.sections import SECTIONS, ReportData, Section, check_sections

@@ -117,7 +117,8 @@ def pareto_fronts(report: ReportData) -> Section | None:
                    "the table (seed mean at the final fidelity). Black: the true front of the table; coloured: "
                    "each strategy's median (50 %) attainment front of its runs' final validation archives "
                    "(evaluations at the final fidelity), from moocore's empirical attainment function; grey: every "
-                   "architecture. The axes show the corner of the range that holds the fronts." + (" With three objectives, the first two are drawn." if three else ""),
+                   "architecture. The axes show the corner of the range that holds the fronts."
+                   + (" With three objectives, the first two are drawn." if three else ""),
                    image=report.save(figure, "pareto_fronts.png"))
 
 
