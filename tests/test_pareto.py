@@ -212,3 +212,18 @@ def test_a_lambda_sweep_trades_accuracy_for_latency() -> None:
                 .iloc[-1] for s in range(5)]
         latencies.append(float(np.mean(bench.final("latency")[rows])))
     assert latencies[1] < latencies[0]
+
+
+def test_compare_with_objectives_writes_fronts_and_hv_regret_and_gates_on_it(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "mo"
+    argv = ["compare", "--benchmarks", "nbgraph-cora", "--strategies", "rs", "nsga2", "--seeds", "3",
+            "--evals", "15", "--objectives", "valid_accuracy,latency", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    report = (out / "report.md").read_text()
+    assert (out / "pareto_fronts.png").is_file() and (out / "hv_regret.png").is_file()
+    assert "## Final HV regret" in report and "p_vs_baseline_holm" in report
+    assert main(["compare", "--baseline", str(out), "--out", str(tmp_path / "again"), "--no-progress"]) == 0
+    assert "test-side HV regret" in (tmp_path / "again" / "regression.md").read_text()
+    bad = tmp_path / "bad"
+    assert main([*argv[:-3], "--objectives", "valid_accuracy", "--out", str(bad)]) == 2
+    assert not bad.exists() and "2 or 3" in capsys.readouterr().err
