@@ -191,8 +191,14 @@ def handler(args: argparse.Namespace) -> int:
     for name in dict.fromkeys(spec.benchmark for spec in specs):
         with contextlib.suppress(NasbenchError):  # a table without a training cost has no time unit
             units[name] = time_unit(load(name))
+    fronts = {}
+    for spec in specs:
+        if spec.objectives and spec.benchmark not in fronts:
+            from nasbench.pareto import front_data
+
+            fronts[spec.benchmark] = front_data(load(spec.benchmark), spec.objectives.split(","))
     write_report(out, frame, [run.trace.meta for run in runs], statistic=args.statistic, command=command,
-                 alpha=args.alpha, sections=sections, time_unit=units,
+                 alpha=args.alpha, sections=sections, time_unit=units, fronts=fronts,
                  time_budgets=preset.time_budgets if preset else (), area=preset.area if preset else None)
     print(f"{len(runs)} runs in {study_path}; report: {out / 'index.html'} and {out / 'report.md'}")
     if baseline is None:

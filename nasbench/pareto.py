@@ -23,7 +23,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -32,8 +32,8 @@ from nasbench.errors import NasbenchError, shorten
 if TYPE_CHECKING:
     from nasbench.benchmark import Benchmark
 
-__all__ = ["REFERENCE", "check_objectives", "counterpart", "hv_regret", "hv_regret_curves", "hypervolume",
-           "igd_plus", "nondominated", "normalised", "pareto_front", "require_indicators"]
+__all__ = ["REFERENCE", "FrontData", "check_objectives", "counterpart", "front_data", "hv_regret", "hv_regret_curves",
+           "hypervolume", "igd_plus", "nondominated", "normalised", "pareto_front", "require_indicators"]
 
 #: reference point of every hypervolume, in each normalised (minimised) dimension
 REFERENCE = 1.1
@@ -188,3 +188,32 @@ def hv_regret_curves(bench: Benchmark, objectives: Sequence[str], rows: np.ndarr
         out_valid[step] -= hv_valid
         out_test[step] -= hv_test
     return out_valid, out_test
+
+
+class FrontData(NamedTuple):
+    """What a report needs of a table to draw fronts without opening it: every row's and the true
+    front's normalised points, and how to normalise raw objective values the same way."""
+
+    objectives: tuple[str, ...]
+    signs: tuple[float, ...]  # +1 for a lower-is-better objective, -1 for a higher-is-better one
+    low: tuple[float, ...]  # bounds of the minimised values over the table
+    high: tuple[float, ...]
+    final_fidelity: float
+    points: np.ndarray
+    front: np.ndarray
+
+    def scale(self, raw: np.ndarray) -> np.ndarray:
+        """Raw objective values (rows x objectives) normalised and minimised as :func:`normalised`."""
+        signs, low, high = np.array(self.signs), np.array(self.low), np.array(self.high)
+        return (np.asarray(raw, dtype=np.float64) * signs - low) / np.where(high > low, high - low, 1.0)
+
+
+def front_data(bench: Benchmark, objectives: Sequence[str]) -> FrontData:
+    """The :class:`FrontData` of ``objectives`` on ``bench`` (validation side)."""
+    objectives = check_objectives(bench, objectives)
+    signs = tuple(-1.0 if bench.metric_info(o).higher_is_better else 1.0 for o in objectives)
+    minimised = [bench.final(o) * sign for o, sign in zip(objectives, signs)]
+    points = normalised(bench, objectives)
+    return FrontData(objectives, signs, tuple(float(np.nanmin(v)) for v in minimised),
+                     tuple(float(np.nanmax(v)) for v in minimised), float(bench.fidelities[-1]), points,
+                     points[bench.pareto_front(objectives)])

@@ -2,35 +2,38 @@
 HV regret over simulated time, and the final HV-regret table with paired tests (Holm-corrected).
 
 These read the runs frame of multi-objective runs (its ``hv_regret``, ``hv_regret_test``, ``row`` and
-``fidelity`` columns, see :func:`nasbench.report.anytime.runs_frame`) and the tables named in the
-traces' metadata, for their exact fronts (:mod:`nasbench.pareto`). A study without objectives gets
-none of them.
+``fidelity`` columns, see :func:`nasbench.report.anytime.runs_frame`) and, for the fronts, what the
+caller read of each table (``fronts``: :class:`nasbench.pareto.FrontData`, the exact front included).
+A study without objectives gets none of them.
 
 Example:
+    >>> import nasbench
     >>> import nasbench.simulate as simulate
     >>> from nasbench.report.anytime import runs_frame
     >>> from nasbench.report.html import write_report
     >>> traces = [simulate.run(s, "nbgraph-cora", seed=seed, max_evals=20, objectives=("valid_accuracy", "params"))
     ...           for s in ("rs", "nsga2") for seed in range(3)]
+    >>> from nasbench.pareto import front_data
+    >>> fronts = {"nbgraph-cora": front_data(nasbench.load("nbgraph-cora"), ("valid_accuracy", "params"))}
     >>> paths = write_report("/tmp/doc-pareto", runs_frame(traces), [t.meta for t in traces],
-    ...                      sections=PARETO_SECTIONS)
+    ...                      sections=PARETO_SECTIONS, fronts=fronts)
     >>> sorted(path.name for path in paths)
     ['hv_regret.png', 'index.html', 'pareto_fronts.png', 'report.md']
 """
 
 from __future__ import annotations
 
-from functools import cache
+import math
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from nasbench import pareto
-from nasbench.benchmark import Benchmark, load
 from nasbench.report.anytime import STATISTICS, aggregate, anytime
 from nasbench.report.figures import colours, curve_style, plot_anytime
-from nasbench.report.sections import ReportData, Section, panels, section
+from nasbench.report.sections import BOTTOM, TOP, ReportData, Section, panels, section
 from nasbench.report.stats import BASELINE, final_table, holm
 
 __all__ = ["PARETO_SECTIONS", "attainment", "final_hv_table"]
@@ -39,18 +42,15 @@ __all__ = ["PARETO_SECTIONS", "attainment", "final_hv_table"]
 PARETO_SECTIONS = ("pareto-front", "hv-regret-time", "hv-regret-final")
 
 
-@cache
-def _bench(name: str) -> Benchmark:
-    return load(name)
-
-
 def _objectives(report: ReportData, benchmark: str) -> tuple[str, ...]:
     found = {m.objectives for m in report.metas if m.benchmark == benchmark and len(m.objectives) >= 2}
     return found.pop() if len(found) == 1 else ()
 
 
-def _mo_benchmarks(report: ReportData) -> list[str]:
-    return [b for b in report.benchmarks if _objectives(report, b) and "hv_regret" in report.runs]
+def _mo_benchmarks(report: ReportData, *, fronts: bool = False) -> list[str]:
+    """Benchmarks of multi-objective runs (with ``fronts``: those whose table fronts were supplied)."""
+    return [b for b in report.benchmarks if _objectives(report, b) and "hv_regret" in report.runs
+            and (not fronts or b in report.fronts)]
 
 
 def attainment(points: np.ndarray, runs: np.ndarray, level: float = 50.0) -> np.ndarray:
@@ -62,16 +62,15 @@ def attainment(points: np.ndarray, runs: np.ndarray, level: float = 50.0) -> np.
 
 
 def _front_points(report: ReportData, benchmark: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per strategy: the validation-side normalised points of each run's final archive and its run ids."""
-    bench = _bench(benchmark)
-    points = pareto.normalised(bench, _objectives(report, benchmark))[:, :2]
-    last = bench.fidelities[-1]
+    """Per strategy: the normalised first two objectives of each run's final validation archive (the
+    values the run observed, at the final fidelity) and the run of each point."""
+    data = report.fronts[benchmark]
+    runs = report.runs[(report.runs["benchmark"] == benchmark) & (report.runs["fidelity"] == data.final_fidelity)]
     found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    runs = report.runs[(report.runs["benchmark"] == benchmark) & (report.runs["fidelity"] == last)]
     for strategy, group in runs.groupby("strategy", sort=True):
         chosen, ids = [], []
         for seed, run in group.groupby("seed", sort=True):
-            archive = points[np.unique(run["row"].to_numpy(dtype=np.int64))]
+            archive = data.scale(run[list(data.objectives)].to_numpy(dtype=np.float64))[:, :2]
             archive = archive[~np.isnan(archive).any(axis=1)]
             kept = archive[pareto.nondominated(archive)]
             chosen.append(kept)
@@ -81,11 +80,12 @@ def _front_points(report: ReportData, benchmark: str) -> dict[str, tuple[np.ndar
 
 
 def _draw_fronts(ax: Axes, report: ReportData, benchmark: str) -> None:
-    bench = _bench(benchmark)
-    objectives = _objectives(report, benchmark)
-    points = pareto.normalised(bench, objectives)[:, :2]
+    data = report.fronts[benchmark]
+    objectives = data.objectives
+    points = data.points[:, :2]
     ax.scatter(points[:, 0], points[:, 1], s=2, color="0.85", label="all architectures", rasterized=True)
-    true = points[bench.pareto_front(objectives[:2])]
+    true = data.front[:, :2]
+    true = true[pareto.nondominated(true)]  # with three objectives: the front of the first two
     true = true[np.argsort(true[:, 0])]
     ax.plot(true[:, 0], true[:, 1], drawstyle="steps-post", color="black", linewidth=2, label="true front")
     fronts = _front_points(report, benchmark)
@@ -106,12 +106,25 @@ def _draw_fronts(ax: Axes, report: ReportData, benchmark: str) -> None:
     ax.grid(True, alpha=0.3)
 
 
+def _legend_below(figure: Figure, columns: int = 5) -> Figure:
+    """A shared legend under the panels, the figure grown by one line of it per row of entries
+    (many strategies need several rows, which the standard layout's one row would overlap)."""
+    handles, labels = figure.axes[0].get_legend_handles_labels()
+    rows = math.ceil(len(labels) / columns)
+    width, height = figure.get_size_inches()
+    extra = 0.28 * rows + 0.15
+    figure.set_size_inches(width, height + extra)
+    figure.subplots_adjust(bottom=(BOTTOM + extra) / (height + extra), top=1 - TOP / (height + extra))
+    figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), columns), frameon=False)
+    return figure
+
+
 @section("pareto-front")
 def pareto_fronts(report: ReportData) -> Section | None:
-    benchmarks = _mo_benchmarks(report)
+    benchmarks = _mo_benchmarks(report, fronts=True)
     if not benchmarks:
         return None
-    figure = panels(benchmarks, lambda ax, b: _draw_fronts(ax, report, b))
+    figure = _legend_below(panels(benchmarks, lambda ax, b: _draw_fronts(ax, report, b), legend=False))
     three = any(len(_objectives(report, b)) == 3 for b in benchmarks)
     return Section("Pareto fronts", "Each objective oriented to minimisation and scaled to [0, 1] over all rows of "
                    "the table (seed mean at the final fidelity). Black: the true front of the table; coloured: "
@@ -136,7 +149,7 @@ def hv_regret_time(report: ReportData) -> Section | None:
         plot_anytime(curve, ax, benchmark=benchmark, x=x, statistic=report.statistic, palette=report.palette)
         ax.set_ylabel(f"test-side HV regret ({STATISTICS[report.statistic]})")
 
-    figure = panels(benchmarks, draw)
+    figure = _legend_below(panels(benchmarks, draw, legend=False))
     axis = "simulated time" if x == "time" else "evaluations (every one costs one simulated second)"
     return Section(f"HV regret vs {axis}",
                    "Hypervolume regret HV(true front) − HV(archive) after each evaluation, reference point 1.1 in "
