@@ -129,7 +129,8 @@ def pareto_fronts(report: ReportData) -> Section | None:
     return Section("Pareto fronts", "Each objective oriented to minimisation and scaled to [0, 1] over all rows of "
                    "the table (seed mean at the final fidelity). Black: the true front of the table; coloured: "
                    "each strategy's median (50 %) attainment front of its runs' final validation archives "
-                   "(evaluations at the final fidelity), from moocore's empirical attainment function; grey: every "
+                   "(the values each run observed at the final fidelity: on a table of several seeds a point can lie "
+                   "beyond the true front of seed means), from moocore's empirical attainment function; grey: every "
                    "architecture. The axes show the corner of the range that holds the fronts."
                    + (" With three objectives, the first two are drawn." if three else ""),
                    image=report.save(figure, "pareto_fronts.png"))
