@@ -136,6 +136,7 @@ class Benchmark:
         self._final_list: dict[str, list[float]] = {}
         self._row_of_string: dict[str, int] | None = None
         self._string_queries = 0
+        self._fronts: dict[tuple[tuple[str, ...], str], np.ndarray] = {}
         if space.size != self.n_archs:  # a table of some architectures uses a subset space (spaces/subset.py)
             raise NasbenchError(f"table {self.name} has {self.n_archs} rows "
                                 f"but its space {space.name} has {space.size}")
@@ -270,6 +271,19 @@ class Benchmark:
             raise NasbenchError(f"benchmark {self.name} has no value of {metric!r} at its final fidelity")
         row = int(np.nanargmax(vector) if self.metric_info(metric).higher_is_better else np.nanargmin(vector))
         return row, float(vector[row])
+
+    def pareto_front(self, objectives: Sequence[str], split: str = "valid") -> np.ndarray:
+        """Sorted rows of the true non-dominated set of ``objectives`` (2 or 3 metric names; seed mean
+        at the final fidelity), on the validation or test (``split="test"``) side; computed once.
+        See :mod:`nasbench.pareto`."""
+        key = (tuple(objectives), split)
+        if key not in self._fronts:
+            from nasbench.pareto import pareto_front
+
+            front = pareto_front(self, key[0], split)
+            front.flags.writeable = False
+            self._fronts[key] = front
+        return self._fronts[key]
 
     def regret(self, value: float, metric: str) -> float:
         """Distance of ``value`` from the optimum of ``metric`` (non-negative)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -208,7 +209,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     options = dict(_parse_option(text) for text in args.option)
     trace = run(args.strategy, args.benchmark, seed=args.seed, max_evals=args.evals, max_time=args.time,
-                workers=args.workers, transfer_from=args.transfer_from, **options)
+                workers=args.workers, transfer_from=args.transfer_from, objectives=parse_objectives(args.objectives),
+                penalty=parse_penalty(args.penalty), **options)
     if args.out:
         try:
             trace.save(args.out)
@@ -222,8 +224,37 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"{len(columns['end'])} evaluations, simulated time {float(columns['end'][-1]):.6g}; incumbent "
           f"{int(columns['incumbent_row'][-1])} valid {float(columns['incumbent_valid'][-1]):.6g} test {test:.6g} "
           f"regret {regret(test, meta.test_optimum, meta.higher_is_better):.6g}"
+          + (f"; HV regret {float(columns['hv_regret'][-1]):.6g} (test side "
+             f"{float(columns['hv_regret_test'][-1]):.6g})" if "hv_regret" in columns else "")
           + (f"; trace in {args.out}" if args.out else ""))
     return 0
+
+
+def parse_objectives(text: str | None) -> tuple[str, ...]:
+    """``--objectives valid_accuracy,latency``: 2 or 3 metric names (checked against the table by the run)."""
+    if text is None:
+        return ()
+    names = tuple(name.strip() for name in text.split(","))
+    if not 2 <= len(names) <= 3 or not all(names):
+        raise NasbenchError(f"--objectives takes 2 or 3 comma-separated metric names, e.g. valid_accuracy,latency; "
+                            f"not {shorten(text)}")
+    return names
+
+
+def parse_penalty(items: Sequence[str]) -> dict[str, float] | None:
+    """``--penalty latency=0.1`` (repeatable): λ per cost metric of the score accuracy − λ·normalised cost."""
+    penalty: dict[str, float] = {}
+    for item in items:
+        metric, _, weight = item.partition("=")
+        try:
+            value = float(weight)
+        except ValueError:
+            value = math.nan
+        if not metric or not math.isfinite(value) or value < 0:
+            raise NasbenchError(f"--penalty takes METRIC=LAMBDA with LAMBDA a finite number >= 0, e.g. latency=0.1; "
+                                f"not {shorten(item)}")
+        penalty[metric] = value
+    return penalty or None
 
 
 def _parse_option(text: str) -> tuple[str, Any]:
@@ -234,6 +265,15 @@ def _parse_option(text: str) -> tuple[str, Any]:
         return key, json.loads(value)
     except json.JSONDecodeError:
         return key, value
+
+
+def add_objective_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--objectives`` and ``--penalty``, shared by ``run`` and ``compare``."""
+    parser.add_argument("--objectives", metavar="A,B[,C]",
+                        help="2 or 3 metrics to trade off (e.g. valid_accuracy,latency): the trace records the "
+                             "archive's hypervolume regret")
+    parser.add_argument("--penalty", action="append", default=[], metavar="METRIC=LAMBDA",
+                        help="search accuracy - LAMBDA x the metric scaled to [0, 1] (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -282,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the trace as CSV")
     p.add_argument("--transfer-from", nargs="+", default=[], metavar="NAME",
                    help="prior tasks whose validation results a transfer strategy sees (e.g. nbgraph-citeseer)")
+    add_objective_arguments(p)
     p.set_defaults(func=_cmd_run)
 
     for module in PLUGINS:

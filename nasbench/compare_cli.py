@@ -32,7 +32,8 @@ from nasbench.errors import NasbenchError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from nasbench.studyfile import RunSummary
+    from nasbench.planning import RunSpec
+    from nasbench.studyfile import RunSummary, StudyFile
 
 STUDY_NAME = "study.jsonl"
 EXIT_REGRESSION = 1
@@ -78,6 +79,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="a baseline study file (or its directory): rerun its grid and fail on regressions")
     parser.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from nasbench.cli import add_objective_arguments
+
+    add_objective_arguments(parser)
     parser.set_defaults(func=handler)
     return parser
 
@@ -121,6 +125,7 @@ def _study_path(path: Path) -> Path:
 
 def handler(args: argparse.Namespace) -> int:
     """Plan (all names checked first), run, report; 1 on a regression, 130 when interrupted."""
+    from nasbench.cli import parse_objectives, parse_penalty
     from nasbench.planning import DEFAULT_SEEDS, plan, time_unit
     from nasbench.presets import DEFAULT_SECTIONS, PRESETS
     from nasbench.study import StudyFile, check_executor, run_grid
@@ -130,16 +135,26 @@ def handler(args: argparse.Namespace) -> int:
     baseline = None
     preset = PRESETS[args.preset] if args.preset else None
     sections = preset.sections if preset else DEFAULT_SECTIONS
+    objectives, penalty = parse_objectives(args.objectives), parse_penalty(args.penalty)
+    if objectives:
+        from nasbench.report.pareto import PARETO_SECTIONS
+
+        sections = (*sections, *PARETO_SECTIONS)
     if args.baseline is not None:
         if args.benchmarks or args.strategies or args.option or args.evals or args.time or args.time_units \
-                or args.seeds is not None or preset or args.transfer_from:
+                or args.seeds is not None or preset or args.transfer_from or args.objectives or args.penalty:
             raise NasbenchError("--baseline reruns the baseline's own grid; drop --preset, --benchmarks, "
-                                "--strategies, --option, --seeds, --evals, --time and --time-units")
+                                "--strategies, --option, --seeds, --evals, --time, --time-units, --objectives "
+                                "and --penalty")
         baseline = StudyFile.read(_study_path(args.baseline))
         if not baseline.summaries:
             raise NasbenchError(f"baseline study {baseline.path} holds no finished runs")
         specs = baseline.specs()
         _check_baseline(specs)
+        if any(spec.objectives for spec in specs):
+            from nasbench.report.pareto import PARETO_SECTIONS
+
+            sections = (*sections, *PARETO_SECTIONS)
         out = args.out or Path("reports/regression")
     elif preset is not None:
         if args.strategies or args.option:
@@ -152,12 +167,14 @@ def handler(args: argparse.Namespace) -> int:
                      max_evals=args.evals if budget_given else preset.max_evals, max_time=args.time,
                      time_units=args.time_units if budget_given else preset.time_units,
                      workers=args.workers, include_live=args.include_live, transfer_from=args.transfer_from,
-                     leave_one_out=preset.leave_one_out and not args.transfer_from)
+                     leave_one_out=preset.leave_one_out and not args.transfer_from, objectives=objectives,
+                     penalty=penalty)
     else:
         out = args.out or Path("reports/compare")
         specs = plan(args.benchmarks, args.strategies, seeds=DEFAULT_SEEDS if args.seeds is None else args.seeds,
                      max_evals=args.evals, max_time=args.time, time_units=args.time_units, workers=args.workers,
-                     options=_options(args.option), include_live=args.include_live, transfer_from=args.transfer_from)
+                     options=_options(args.option), include_live=args.include_live, transfer_from=args.transfer_from,
+                     objectives=objectives, penalty=penalty)
     check_executor(args.executor, args.jobs, args.address)
     _check_out(out)  # after every check, so that bad input leaves nothing on disk
     study_path = out / STUDY_NAME
@@ -179,14 +196,24 @@ def handler(args: argparse.Namespace) -> int:
     from nasbench.report.html import markdown_table, write_report
 
     runs = study.summaries_of(specs)
-    frame = _frame(runs)
+    # summaries keep each run's incumbent steps; the HV-regret curves of a multi-objective study need
+    # every evaluation, so those studies read their full records
+    multi_objective = any(spec.objectives for spec in specs)
+    frame = _full_frame(study, specs) if multi_objective else _frame(runs)
     command = "nasbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "nasbench compare"
     units = {}
     for name in dict.fromkeys(spec.benchmark for spec in specs):
         with contextlib.suppress(NasbenchError):  # a table without a training cost has no time unit
             units[name] = time_unit(load(name))
+    fronts = {}
+    for spec in specs:
+        if spec.objectives and spec.benchmark not in fronts:
+            from nasbench.pareto import front_data
+
+            fronts[spec.benchmark] = front_data(load(spec.benchmark), spec.objectives.split(","))
     write_report(out, frame, [run.meta for run in runs], statistic=args.statistic, command=command,
                  alpha=args.alpha, sections=sections, time_unit=units, libraries=study.header.get("libraries"),
+                 fronts=fronts,
                  time_budgets=preset.time_budgets if preset else (), area=preset.area if preset else None)
     print(f"{len(runs)} runs in {study_path}; report: {out / 'index.html'} and {out / 'report.md'}")
     if baseline is None:
@@ -195,13 +222,19 @@ def handler(args: argparse.Namespace) -> int:
     from nasbench.report.stats import regression
     from nasbench.studyfile import version_differences
 
-    table = regression(final(_frame(baseline.summaries_of())), final(frame), alpha=args.alpha)
+    if multi_objective:
+        metric, quantity = "hv_regret_test", "test-side HV regret"
+        old_frame = _full_frame(baseline, None)
+    else:
+        metric, quantity = "regret", "test regret"
+        old_frame = _frame(baseline.summaries_of())
+    table = regression(final(old_frame), final(frame), alpha=args.alpha, metric=metric)
     differences = version_differences(baseline.header, study.header.get("libraries"))
     if differences:
         print(f"warning: the baseline was made with other library versions: {'; '.join(differences)}; a "
               "regression may come from them rather than from the code", file=sys.stderr)
     (out / "regression.md").write_text(
-        "One-sided Mann-Whitney U per benchmark x strategy (final test regret of the rerun larger than the "
+        f"One-sided Mann-Whitney U per benchmark x strategy (final {quantity} of the rerun larger than the "
         f"baseline's), Holm-corrected over {len(table)} tests, alpha {args.alpha}.\n\n" + markdown_table(table) + "\n")
     worse = table[table["worse"]]
     if worse.empty:
@@ -209,9 +242,19 @@ def handler(args: argparse.Namespace) -> int:
               f"(one-sided Mann-Whitney U, Holm, alpha {args.alpha})")
         return 0
     for row in worse.itertuples():
-        print(f"regression: {row.strategy} on {row.benchmark}: mean final test regret {row.current_mean:.4g} vs "
+        print(f"regression: {row.strategy} on {row.benchmark}: mean final {quantity} {row.current_mean:.4g} vs "
               f"{row.baseline_mean:.4g} in the baseline (Holm-adjusted p = {row.p_holm:.3g})", file=sys.stderr)
     return EXIT_REGRESSION
+
+
+def _full_frame(study: StudyFile, specs: list[RunSpec] | None) -> pd.DataFrame:
+    """The report's runs frame from the study's full records (every evaluation, HV-regret columns)."""
+    from nasbench.planning import labels
+    from nasbench.report.anytime import runs_frame
+
+    full = study.runs(specs)
+    return runs_frame([run.trace for run in full], [run.valid_regret for run in full],
+                      labels=labels([run.spec for run in full]))
 
 
 def _frame(runs: list[RunSummary]) -> pd.DataFrame:

@@ -11,6 +11,8 @@ the entry was trained live for it.
   the time to ``job.resume_from`` when resuming, plus the ``eval_cost_metric`` validation pass where
   tabulated; one unit per evaluation for ``cost="unit"`` (the default where the table has no cost).
 * **Objectives**: the raw table value of each declared objective at the same entry.
+* **Penalty** (optional): ``penalty={"latency": 0.1}`` searches accuracy − λ·cost, the cost metric
+  scaled to [0, 1] over every entry of the table; :attr:`TableEvaluator.penalties` holds λ·cost per entry.
 
 After a live fill the benchmark holds a new version of its table; the evaluator reads its arrays
 again, so later entries (the cost of the trained one included) come from the new version.
@@ -27,13 +29,13 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 
 from nasbench.benchmark import Benchmark
-from nasbench.errors import MissingEntryError, NasbenchError
+from nasbench.errors import MissingEntryError, NasbenchError, shorten
 from nasbench.protocol import Job
 
 __all__ = ["Evaluation", "TableEvaluator"]
@@ -64,7 +66,8 @@ class TableEvaluator:
     """
 
     def __init__(self, benchmark: Benchmark, *, search_metric: str | None = None, cost: str | None = None,
-                 objectives: Sequence[str] = (), asker: str = "a job") -> None:
+                 objectives: Sequence[str] = (), asker: str = "a job",
+                 penalty: Mapping[str, float] | None = None) -> None:
         self.benchmark = benchmark
         self.asker = asker
         self.search_metric = search_metric or benchmark.search_metric
@@ -76,6 +79,7 @@ class TableEvaluator:
             benchmark.metric_info(metric)
         if self.cost_name != "unit":
             benchmark.metric_info(self.cost_name)
+        self.penalty = _check_penalty(benchmark, penalty or {})
         self._read()
 
     def _read(self) -> None:
@@ -86,6 +90,7 @@ class TableEvaluator:
         self._costs = None if self.cost_name == "unit" else bench.metric_values(self.cost_name)
         self._eval_costs = bench.metric_values(self.eval_cost_name) if self.eval_cost_name else None
         self._objectives = [bench.metric_values(name) for name in self.objectives]
+        self.penalties = _penalties(bench, self.penalty) if self.penalty else None
         self._test: list[float] | None = None
         self._fidelity_index = {float(f): i for i, f in enumerate(bench.fidelities)}
         self._last_fidelity = len(bench.fidelities) - 1
@@ -150,3 +155,31 @@ class TableEvaluator:
         if bench.revision != self._revision:
             self._read()  # the table was replaced by one holding the trained entry
         return seed, value, True
+
+
+def _check_penalty(bench: Benchmark, penalty: Mapping[str, float]) -> dict[str, float]:
+    """The penalty's weights by metric, each a finite λ >= 0 on a non-test metric that varies."""
+    checked: dict[str, float] = {}
+    for metric, weight in penalty.items():
+        info = bench.metric_info(metric)
+        if info.split.value == "test":
+            raise NasbenchError(f"penalty metric {metric!r} is a test metric; strategies never see test metrics")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight < float("inf"):
+            raise NasbenchError(f"the penalty weight of {metric} must be a finite number >= 0, not {shorten(weight)}")
+        values = bench.metric_values(metric)
+        if np.all(np.isnan(values)) or np.nanmin(values) == np.nanmax(values):
+            raise NasbenchError(f"penalty metric {metric!r} is missing or constant on {bench.name}")
+        checked[metric] = float(weight)
+    return checked
+
+
+def _penalties(bench: Benchmark, penalty: Mapping[str, float]) -> np.ndarray:
+    """λ·cost per entry, shape of the table's metrics, each cost scaled to [0, 1] over the table; a
+    cost that is lower-is-better is penalised as it grows, a higher-is-better one as it falls."""
+    total = np.zeros(bench.metric_values(next(iter(penalty))).shape)
+    for metric, weight in penalty.items():
+        values = bench.metric_values(metric)
+        low, high = np.nanmin(values), np.nanmax(values)
+        scaled = (values - low) / (high - low)
+        total += weight * (scaled if not bench.metric_info(metric).higher_is_better else 1.0 - scaled)
+    return total

@@ -39,15 +39,24 @@ class RunSpec:
     checksum: str = ""
     time_units: float | None = None  # the time budget as given in trainings (max_time holds the seconds)
     transfer_from: str = ""  # the prior tasks, comma-separated (nasbench.transfer); "" = none
+    objectives: str = ""  # comma-separated objective metrics ("" = a single-objective run)
+    penalty: str = ""  # JSON {metric: lambda} of a scalarised search ("" = none)
 
     def key(self) -> str:
         """Identity of the run in a study file: everything but the checksum (checked separately)."""
         key = f"{self.benchmark}|{self.strategy}|{self.options}|{self.seed}"
+        if self.objectives or self.penalty:
+            key = f"{key}|{self.objectives}|{self.penalty}"
         return f"{key}|from={self.transfer_from}" if self.transfer_from else key
 
     def priors(self) -> tuple[str, ...]:
         """The prior tasks as a tuple of names."""
         return tuple(self.transfer_from.split(",")) if self.transfer_from else ()
+
+    def run_options(self) -> dict[str, Any]:
+        """The keyword arguments of ``nasbench.run`` this spec adds to the strategy's options."""
+        return {"objectives": tuple(self.objectives.split(",")) if self.objectives else (),
+                "penalty": json.loads(self.penalty) if self.penalty else None, "transfer_from": self.priors()}
 
 
 def default_benchmarks() -> list[str]:
@@ -83,6 +92,8 @@ def plan(
     time_units: float | None = None,
     transfer_from: Sequence[str] = (),
     leave_one_out: bool = False,
+    objectives: Sequence[str] = (),
+    penalty: dict[str, float] | None = None,
 ) -> list[RunSpec]:
     """The grid benchmark x strategy x seed (seeds ``0..seeds-1``), every name checked first.
 
@@ -96,6 +107,9 @@ def plan(
     prior tasks; ``leave_one_out`` gives each benchmark the study's other benchmarks that map into its
     space (:func:`priors_for`) — to the entries that use them (a transferring strategy, or a
     ``warm_start`` option), the others run cold. Benchmark names may be shell patterns (``nbgraph-*``).
+    ``objectives`` (2 or 3 metrics, checked on every benchmark) and ``penalty`` go to every run; with
+    objectives, multi-objective strategies are among the defaults (and a strategy fitted for
+    multi-objective runs only is left out without).
 
     Example:
         >>> len(plan(["nbgraph-cora"], ["rs"], seeds=3, max_evals=10))
@@ -152,13 +166,15 @@ def plan(
                             f"tasks; name them with --transfer-from")
     specs: list[RunSpec] = []
     used: set[str] = set()
+    extra = {"objectives": ",".join(objectives), "penalty": json.dumps(penalty, sort_keys=True) if penalty else ""}
     for bench_name in dict.fromkeys(names):
         bench = load(bench_name)
+        _check_run_options(bench, objectives, penalty)
         bench_time = time_units * time_unit(bench) if time_units is not None else max_time
         priors = priors_for(bench, names) if leave_one_out else _checked_priors(bench, transfer_from)
         for entry in {entry.label(): entry for entry in entries}.values():
             if not fits(registry[entry.strategy], bench, include_live=include_live or bool(named),
-                        include_multi_objective=bool(named), priors=bool(priors)):
+                        include_multi_objective=bool(named) or bool(objectives), priors=bool(priors)):
                 continue
             uses = not leave_one_out or getattr(registry[entry.strategy], "transfers", False) \
                 or bool(entry.options.get("warm_start"))
@@ -166,7 +182,7 @@ def plan(
             used.add(entry.strategy)
             option_json = json.dumps(dict(entry.options), sort_keys=True)
             specs.extend(RunSpec(bench.name, entry.strategy, seed, option_json, max_evals, bench_time, workers,
-                                 bench.checksum, time_units, given) for seed in range(seeds))
+                                 bench.checksum, time_units, given, **extra) for seed in range(seeds))
     unfit = [s for s in dict.fromkeys(named) if s not in used]
     if unfit:
         raise NasbenchError(f"strategy {', '.join(map(repr, unfit))} fits none of the benchmarks "
@@ -207,6 +223,19 @@ def _checked_priors(bench: Benchmark, names: Sequence[str]) -> tuple[str, ...]:
             raise NasbenchError(f"prior task {prior.name} ({prior.space.name} space) does not map into the "
                                 f"{bench.space.name} space of {bench.name}")
     return names
+
+
+def _check_run_options(bench: Benchmark, objectives: Sequence[str], penalty: dict[str, float] | None) -> None:
+    """Objectives and penalty checked on one table before anything runs (the run checks them again)."""
+    if objectives:
+        from nasbench.pareto import check_objectives, require_indicators
+
+        check_objectives(bench, objectives)
+        require_indicators()
+    if penalty:
+        from nasbench.evaluate import TableEvaluator
+
+        TableEvaluator(bench, penalty=penalty)
 
 
 def time_unit(bench: Benchmark) -> float:

@@ -102,6 +102,7 @@ def run(
     search_metric: str | None = None,
     cost: str | None = None,
     objectives: tuple[str, ...] = (),
+    penalty: Mapping[str, float] | None = None,
     device: str = "cpu",
     transfer_from: Sequence[str] = (),
     **options: Any,
@@ -111,9 +112,11 @@ def run(
     ``strategy`` is a registry name (``options`` are its keyword arguments) or an instance;
     ``cost`` overrides the table's cost: a metric name, or ``"unit"`` for one unit per evaluation;
     ``objectives`` names metrics the strategy is told besides the score (each becomes a trace
-    column); ``device`` is where a strategy that trains models itself trains them; ``transfer_from``
-    names prior tasks whose validation views the strategy gets in ``SearchContext.priors``
-    (:mod:`nasbench.transfer`). All arguments are checked before anything runs.
+    column; with 2 or 3 objectives the trace also holds the archive's HV regret, see
+    :mod:`nasbench.pareto`); ``penalty`` (``{"latency": 0.1}``) makes the score the search metric
+    less λ times each normalised cost metric; ``device`` is where a strategy that trains models
+    itself trains them; ``transfer_from`` names prior tasks whose validation views the strategy gets
+    in ``SearchContext.priors`` (:mod:`nasbench.transfer`). All arguments are checked before anything runs.
     """
     _check_budget(max_evals, max_time, workers, seed)
     objectives = tuple(objectives)
@@ -130,8 +133,13 @@ def run(
         name, instance = getattr(strategy, "name", type(strategy).__name__), strategy
     search = search_metric or bench.search_metric
     test = _check_metrics(bench, search, objectives)
+    if len(objectives) >= 2:
+        from nasbench import pareto
+
+        pareto.check_objectives(bench, objectives)
+        pareto.require_indicators()
     evaluator = TableEvaluator(bench, search_metric=search, cost=cost, objectives=objectives,
-                               asker=f"strategy {name!r}")
+                               asker=f"strategy {name!r}", penalty=penalty)
     if getattr(instance, "multi_fidelity", False) and len(bench.fidelities) < 2:
         raise NasbenchError(f"strategy {name!r} is multi-fidelity but {bench.name} has a single fidelity")
 
@@ -154,8 +162,13 @@ def run(
         max_evals=max_evals, max_time=max_time, workers=int(workers), cost=evaluator.cost_name, version=__version__,
         objectives=objectives, objective_higher_is_better=orientations,
         transfer_from=tuple(prior.name for prior in priors),
+        penalty=json.dumps(evaluator.penalty, sort_keys=True) if evaluator.penalty else "",
     )
     columns = _columns(records, objective_records, objectives, bench)
+    if len(objectives) >= 2:
+        archived = columns["fidelity"] == bench.fidelities[-1]
+        columns["hv_regret"], columns["hv_regret_test"] = pareto.hv_regret_curves(bench, objectives, columns["row"],
+                                                                                   archived)
     return Trace(meta, columns, bench.archs)
 
 
@@ -178,6 +191,7 @@ def _loop(instance: StrategyProtocol, evaluator: TableEvaluator, loop_rng: np.ra
     ask, tell, evaluate = instance.ask, instance.tell, evaluator.evaluate
     heappush, heappop = heapq.heappush, heapq.heappop
     overhead = getattr(instance, "overhead", None)
+    penalties = evaluator.penalties
     collecting = gc.isenabled()
     gc.disable()  # the loop allocates many short-lived tuples and no cycles: no collections inside it
     try:
@@ -205,6 +219,8 @@ def _loop(instance: StrategyProtocol, evaluator: TableEvaluator, loop_rng: np.ra
             heappush(free, worker)
             row, fid, seed_column, value, spent, extra, live = evaluation
             score = sign * value
+            if penalties is not None:
+                score -= float(penalties[row, seed_column, fid])
             if extra:
                 objective_records.append(extra)
                 extra = tuple([s * v for s, v in zip(objective_signs, extra)])

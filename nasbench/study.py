@@ -83,7 +83,7 @@ def execute(spec: RunSpec) -> dict[str, Any]:
     """Run one cell and return its study record (plain JSON-ready types, cheap to pickle)."""
     bench = _benchmark(spec.benchmark, spec.checksum)
     trace = run(spec.strategy, bench, seed=spec.seed, max_evals=spec.max_evals, max_time=spec.max_time,
-                workers=spec.workers, transfer_from=spec.priors(), **json.loads(spec.options))
+                workers=spec.workers, **spec.run_options(), **json.loads(spec.options))
     return record_of(spec, trace, validation_regret(trace, bench))
 
 

@@ -32,7 +32,7 @@ from nasbench.errors import NasbenchError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMNS", "DTYPES", "LEGACY_MAGIC", "Trace", "TraceMeta", "orient", "regret", "sidecar"]
+__all__ = ["COLUMNS", "DTYPES", "LEGACY_MAGIC", "MO_COLUMNS", "Trace", "TraceMeta", "orient", "regret", "sidecar"]
 
 #: the columns every trace has, in order (``arch`` and ``regret`` are added by :meth:`Trace.to_frame`)
 COLUMNS = ("start", "end", "worker", "row", "fidelity", "seed", "valid", "cost", "live",
@@ -40,10 +40,12 @@ COLUMNS = ("start", "end", "worker", "row", "fidelity", "seed", "valid", "cost",
 #: column types; a column not named here (objectives included) is float64
 DTYPES: dict[str, type] = {"worker": np.int64, "row": np.int64, "seed": np.int64, "live": np.bool_,
                            "incumbent_row": np.int64}
+#: the columns of a run with 2 or 3 objectives: the HV regret of its archive, validation and test side
+MO_COLUMNS = ("hv_regret", "hv_regret_test")
 #: the first line of the older single-file trace CSV
 LEGACY_MAGIC = "# nasbench-trace "
 #: names an objective column cannot take
-RESERVED = frozenset((*COLUMNS, "arch", "regret"))
+RESERVED = frozenset((*COLUMNS, *MO_COLUMNS, "arch", "regret"))
 
 Value = TypeVar("Value", float, np.ndarray)
 
@@ -84,6 +86,7 @@ class TraceMeta:
     objectives: tuple[str, ...] = ()
     objective_higher_is_better: tuple[bool, ...] = ()
     transfer_from: tuple[str, ...] = ()  # the prior tasks the strategy was shown (nasbench.transfer)
+    penalty: str = ""  # JSON {metric: lambda} of a scalarised search (accuracy - lambda * normalised cost)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TraceMeta:
@@ -115,8 +118,8 @@ class Trace:
 
     @property
     def column_names(self) -> tuple[str, ...]:
-        """The stored columns: :data:`COLUMNS`, then one per declared objective."""
-        return COLUMNS + self.meta.objectives
+        """The stored columns: :data:`COLUMNS`, one per declared objective, then :data:`MO_COLUMNS` where held."""
+        return COLUMNS + self.meta.objectives + tuple(c for c in MO_COLUMNS if c in self.columns)
 
     def to_frame(self) -> pd.DataFrame:
         """``start, end, worker, arch, row, fidelity, seed, valid, cost, live, incumbent_row,
@@ -156,7 +159,8 @@ class Trace:
                     f.seek(0)
                 frame = pd.read_csv(f)
             meta = TraceMeta.from_dict(meta_data)
-            columns = {k: frame[k].to_numpy(dtype=dtype_of(k)) for k in COLUMNS + meta.objectives}
+            names = COLUMNS + meta.objectives + tuple(c for c in MO_COLUMNS if c in frame)
+            columns = {k: frame[k].to_numpy(dtype=dtype_of(k)) for k in names}
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise NasbenchError(f"cannot read trace {path}: {exc}") from None
         archs = np.empty(int(frame["row"].max()) + 1 if len(frame) else 0, dtype=object)

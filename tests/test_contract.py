@@ -176,3 +176,24 @@ def test_registry_refuses_duplicate_names() -> None:
 
             def tell(self, job, result): ...
     assert BUILTIN["rs"].__name__ == "RandomSearch"
+
+
+MULTI_OBJECTIVE = [name for name in names if getattr(REGISTRY[name], "multi_objective", False)]
+
+
+@pytest.mark.parametrize("name", MULTI_OBJECTIVE)
+def test_multi_objective_strategies_are_told_their_objectives_and_are_reproducible(
+        name: str, curve_table: Path | None) -> None:
+    bench = nasbench.load(_benchmark_for(REGISTRY[name], curve_table))
+    cost = next(m for m in ("latency", "params", "flops", "train_time") if m in bench.metrics)
+    objectives = (bench.search_metric, cost)
+    spy = _Spy(make_strategy(name))
+    frame = run(spy, bench, seed=3, max_evals=EVALS, objectives=objectives).to_frame()
+    again = run(name, bench, seed=3, max_evals=EVALS, objectives=objectives).to_frame()
+    assert _digest(frame) == _digest(again) and {"hv_regret", "hv_regret_test"} <= set(frame)
+    fidelity = {float(f): i for i, f in enumerate(bench.fidelities)}
+    for r in spy.results:  # the oriented objectives of that very entry, nothing from the test split
+        column = len(bench.fidelities) - 1 if r.job.fidelity is None else fidelity[float(r.job.fidelity)]
+        row = bench.space.index(r.job.arch)
+        assert r.objectives[0] == r.score
+        assert np.isclose(-bench.table.metric(cost)[row, :, column], r.objectives[1]).any()

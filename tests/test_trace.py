@@ -54,7 +54,7 @@ def test_a_csv_without_its_metadata_is_refused(tmp_path: Path) -> None:
 def test_declared_objectives_are_trace_columns_with_raw_table_values(trace: Trace) -> None:
     bench = nasbench.load("nbgraph-cora")
     frame = trace.to_frame()
-    assert list(frame.columns[len(COLUMNS) + 1:]) == ["latency", "params", "regret"]
+    assert list(frame.columns[len(COLUMNS) + 1:]) == ["latency", "params", "hv_regret", "hv_regret_test", "regret"]
     assert trace.meta.objectives == ("latency", "params") and trace.meta.objective_higher_is_better == (False, False)
     rows, seeds = frame["row"].to_numpy(), np.zeros(len(frame), dtype=int)
     assert np.array_equal(frame["latency"].to_numpy(), bench.metric_values("latency")[rows, seeds, -1])

@@ -47,7 +47,9 @@ def runs_frame(traces: Sequence[Trace], valid_regrets: Sequence[np.ndarray] | No
     ``strategy`` holds ``labels`` where given (one per trace), else :func:`strategy_labels`.
 
     Columns ``benchmark, strategy, seed, evaluation`` (1-based), ``time`` (simulated end time),
-    ``regret`` (test regret of the incumbent) and, when given, ``valid_regret``.
+    ``regret`` (test regret of the incumbent) and, when given, ``valid_regret``; a multi-objective
+    run adds ``hv_regret``, ``hv_regret_test`` (its archive's, see :mod:`nasbench.pareto`), ``row``,
+    ``fidelity`` and its objectives' raw values.
 
     Example:
         >>> import nasbench.simulate as simulate
@@ -70,6 +72,9 @@ def runs_frame(traces: Sequence[Trace], valid_regrets: Sequence[np.ndarray] | No
         })
         if valid_regrets is not None:
             part["valid_regret"] = np.asarray(valid_regrets[index], dtype=np.float64)
+        if "hv_regret" in frame:  # a multi-objective run: its archive's HV regret and what entered it
+            for column in ("hv_regret", "hv_regret_test", "row", "fidelity", *trace.meta.objectives):
+                part[column] = frame[column].to_numpy()
         parts.append(part)
     runs = pd.concat(parts, ignore_index=True)
     duplicated = runs.drop_duplicates(RUN_KEYS + ["evaluation"]).shape[0] != runs.shape[0]

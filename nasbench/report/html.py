@@ -29,6 +29,7 @@ from nasbench.presets import DEFAULT_SECTIONS
 from nasbench.report import (  # noqa: F401  (each module registers its sections)
     across,
     equal_time,
+    pareto,
     transfer,
 )
 from nasbench.report.anytime import STATISTICS, final
@@ -101,13 +102,15 @@ def write_report(out: str | os.PathLike, runs: pd.DataFrame, metas: Sequence[Tra
                  statistic: str = "median", command: str = "", title: str = "nasbench comparison",
                  alpha: float = 0.05, sections: Sequence[str] = DEFAULT_SECTIONS,
                  time_unit: Mapping[str, float] | None = None, time_budgets: Sequence[float] = (),
-                 area: tuple[float, float] | None = None, libraries: Mapping[str, str] | None = None) -> list[Path]:
+                 area: tuple[float, float] | None = None, libraries: Mapping[str, str] | None = None,
+                 fronts: Mapping[str, Any] | None = None) -> list[Path]:
     """Write the registered ``sections`` (:data:`nasbench.report.sections.SECTIONS`, in the order given)
     into ``out`` as figures, ``report.md`` and ``index.html``; return the paths written.
 
     ``time_unit`` (simulated seconds of one full training per benchmark), ``time_budgets`` and ``area``
     (in trainings) are read by the ``equal-time`` section; ``libraries`` (name -> version, as a study
-    header records them) goes into the page's header.
+    header records them) goes into the page's header; ``fronts`` (``nasbench.pareto.FrontData`` per
+    benchmark) are read by the ``pareto-front`` section.
     """
     if statistic not in STATISTICS:
         raise NasbenchError(f"the statistic must be one of {', '.join(STATISTICS)}, not {statistic!r}")
@@ -118,7 +121,8 @@ def write_report(out: str | os.PathLike, runs: pd.DataFrame, metas: Sequence[Tra
     except OSError as exc:
         raise NasbenchError(f"cannot create report directory {out}: {exc.strerror or exc}") from None
     report = ReportData(runs, final(runs), metas, out, statistic, alpha, colours(list(runs["strategy"].unique())),
-                        dict(time_unit or {}), tuple(float(t) for t in time_budgets), area)
+                        dict(time_unit or {}), tuple(float(t) for t in time_budgets), area,
+                        fronts=dict(fronts or {}))
     written = [section for name in sections if (section := SECTIONS[name](report)) is not None]
 
     facts = provenance(metas)

@@ -31,6 +31,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -84,6 +85,8 @@ class ReportData:
     time_budgets: tuple[float, ...] = ()
     area: tuple[float, float] | None = None
     written: list[Path] = field(default_factory=list)
+    #: per benchmark of a multi-objective study, its tables' fronts (``nasbench.pareto.FrontData``)
+    fronts: Mapping[str, Any] = field(default_factory=dict)
     _curves: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def curves(self, x: str) -> pd.DataFrame:
