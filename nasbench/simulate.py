@@ -127,7 +127,7 @@ def run(
     search = search_metric or bench.search_metric
     test = _check_metrics(bench, search, objectives)
     evaluator = TableEvaluator(bench, search_metric=search, cost=cost, objectives=objectives,
-                               asker=f"strategy {name!r}")
+                               asker=f"strategy {name!r}", own_costs=getattr(instance, "trains_live", False))
     if getattr(instance, "multi_fidelity", False) and len(bench.fidelities) < 2:
         raise NasbenchError(f"strategy {name!r} is multi-fidelity but {bench.name} has a single fidelity")
 
