@@ -111,7 +111,7 @@ def fisher(model: nn.Module, x: torch.Tensor, y: torch.Tensor, generator: torch.
     for a, g in zip(activations, grads):
         if g is not None:
             per_channel = (a * g).reshape(a.shape[0], a.shape[1], -1).sum(-1)
-            total += float(0.5 * per_channel.pow(2).mean(0).sum())
+            total += float(0.5 * per_channel.detach().pow(2).mean(0).sum())
     return total
 
 
