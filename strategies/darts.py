@@ -36,10 +36,3 @@ class Darts(OneShotStrategy):
         self.search.darts_epoch(self.order)
         return derive(self.search.alphas)
 
-
-@register("darts-2nd")
-class DartsSecondOrder(Darts):
-    summary = "DARTS second order (unrolled) on the nb201 supernet; darts with order=2 by default"
-
-    def __init__(self, *, order: int = 2, epochs: int = 25, arch_learning_rate: float = 0.02) -> None:
-        super().__init__(order=order, epochs=epochs, arch_learning_rate=arch_learning_rate)
