@@ -9,7 +9,8 @@ the entry was trained live for it.
   handler trains it live (``nasbench.load(..., on_miss="train")``) or a ``MissingEntryError`` names it.
 * **Cost**: the table's cost metric (cumulative training time to the fidelity) at the same seed, less
   the time to ``job.resume_from`` when resuming, plus the ``eval_cost_metric`` validation pass where
-  tabulated; one unit per evaluation for ``cost="unit"`` (the default where the table has no cost).
+  tabulated; one unit per evaluation for ``cost="unit"`` (the default where the table has no cost);
+  a job's own ``cost`` (a self-training strategy's search epoch) where it carries one.
 * **Objectives**: the raw table value of each declared objective at the same entry.
 * **Penalty** (optional): ``penalty={"latency": 0.1}`` searches accuracy − λ·cost, the cost metric
   scaled to [0, 1] over every entry of the table; :attr:`TableEvaluator.penalties` holds λ·cost per entry.
@@ -62,14 +63,15 @@ class TableEvaluator:
 
     ``search_metric`` defaults to the benchmark's; ``cost`` to the table's cost metric (``"unit"``
     where it has none). Every name is checked here, before any evaluation. ``asker`` names who asks
-    in error messages (the run loop passes the strategy).
+    in error messages (the run loop passes the strategy); ``own_costs`` lets jobs carry their cost.
     """
 
     def __init__(self, benchmark: Benchmark, *, search_metric: str | None = None, cost: str | None = None,
                  objectives: Sequence[str] = (), asker: str = "a job",
-                 penalty: Mapping[str, float] | None = None) -> None:
+                 penalty: Mapping[str, float] | None = None, own_costs: bool = False) -> None:
         self.benchmark = benchmark
         self.asker = asker
+        self.own_costs = own_costs
         self.search_metric = search_metric or benchmark.search_metric
         self.cost_name = cost or benchmark.cost_metric or "unit"
         self.objectives = tuple(objectives)
@@ -113,7 +115,11 @@ class TableEvaluator:
         live = False
         if value != value:
             seed, value, live = self._fill(row, seed, fid)
-        if self._costs is None:
+        if job.cost is not None:  # a self-training strategy's own (simulated) training time
+            if not self.own_costs:
+                raise NasbenchError(f"{self.asker} set a job's cost, which only strategies that train live may")
+            spent = float(job.cost)
+        elif self._costs is None:
             spent = 1.0
         else:
             spent = self._cost(job, row, seed, fid)

@@ -36,7 +36,9 @@ class Job(NamedTuple):
     """What a strategy asks for: an architecture at a fidelity (``None`` = the final one).
 
     ``resume_from`` is the fidelity already trained for this architecture (resuming pays only the
-    difference); ``tag`` is the strategy's own bookkeeping number (bracket, rung, ...).
+    difference); ``tag`` is the strategy's own bookkeeping number (bracket, rung, ...). ``cost``, set
+    only by a strategy that trains networks itself, is the simulated time of the training that
+    produced ``arch`` (a search epoch); the evaluator charges it instead of the table's cost.
     Job and Result are immutable typed records made once per evaluation on the hot path, hence
     NamedTuples (about three times cheaper to build than frozen dataclasses).
     """
@@ -45,6 +47,7 @@ class Job(NamedTuple):
     fidelity: float | None = None
     resume_from: float | None = None
     tag: int = 0
+    cost: float | None = None
 
 
 class Result(NamedTuple):

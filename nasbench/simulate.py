@@ -139,7 +139,8 @@ def run(
         pareto.check_objectives(bench, objectives)
         pareto.require_indicators()
     evaluator = TableEvaluator(bench, search_metric=search, cost=cost, objectives=objectives,
-                               asker=f"strategy {name!r}", penalty=penalty)
+                               asker=f"strategy {name!r}", penalty=penalty,
+                               own_costs=getattr(instance, "trains_live", False))
     if getattr(instance, "multi_fidelity", False) and len(bench.fidelities) < 2:
         raise NasbenchError(f"strategy {name!r} is multi-fidelity but {bench.name} has a single fidelity")
 

@@ -18,6 +18,8 @@ REGISTERED = strategy_registry()
 
 
 def _benchmark_for(cls: type) -> str:
+    if getattr(cls, "trains_live", False):
+        return "nb201-mnist1d"
     return "mlp-mnist1d" if getattr(cls, "multi_fidelity", False) else "nbgraph-cora"
 
 
@@ -26,10 +28,20 @@ def _priors(cls: type) -> dict:
     return {"transfer_from": ("nbgraph-citeseer",)} if getattr(cls, "transfers", False) else {}
 
 
+#: cheap settings for strategies that train live (search epochs, proxy pool)
+CHEAP = {"epochs": 2, "pool_size": 10}
+
+
+def _make(cls: type):
+    if not getattr(cls, "trains_live", False):
+        return cls()
+    return cls(**{key: value for key, value in CHEAP.items() if key in (option_names(cls) or ())})
+
+
 @pytest.mark.parametrize("name", sorted(REGISTERED))
 def test_config_is_exactly_the_options_before_and_after_a_run(name: str) -> None:
     cls = REGISTERED[name]
-    strategy = cls()
+    strategy = _make(cls)
     before = strategy.config()
     assert tuple(before) == option_names(cls)
     run(strategy, _benchmark_for(cls), seed=0, max_evals=30, **_priors(cls))
@@ -40,10 +52,10 @@ def test_config_is_exactly_the_options_before_and_after_a_run(name: str) -> None
 def test_a_second_run_of_one_instance_equals_a_fresh_run(name: str) -> None:
     cls = REGISTERED[name]
     bench = _benchmark_for(cls)
-    reused = cls()
+    reused = _make(cls)
     run(reused, bench, seed=1, max_evals=30, workers=3, **_priors(cls))
     again = run(reused, bench, seed=0, max_evals=30, **_priors(cls)).to_frame()
-    fresh = run(cls(), bench, seed=0, max_evals=30, **_priors(cls)).to_frame()
+    fresh = run(_make(cls), bench, seed=0, max_evals=30, **_priors(cls)).to_frame()
     assert again.equals(fresh)
 
 

@@ -1,0 +1,56 @@
+"""Compute the zero-cost proxies of a table's rows, resumably, one chunk file per 50 rows.
+
+Usage: ``python reports/zero-cost/compute.py TABLE STEP`` scores rows 0, STEP, 2 STEP, ... at init
+seeds 0, 1, 2 into ``reports/zero-cost/chunks/TABLE-<first>.npz`` (values and CPU seconds per proxy);
+a chunk already written is skipped, so the command resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from nasbench.train import numerics
+
+numerics.pin("avx2")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import nasbench  # noqa: E402
+from nasbench.train import store  # noqa: E402
+from nasbench.train.data import load_mnist1d  # noqa: E402
+from nasbench.train.proxies import PROXIES, proxies  # noqa: E402
+
+SEEDS = (0, 1, 2)
+CHUNK = 50
+
+
+def main(table: str, step: int) -> None:
+    torch.set_num_threads(1)
+    bench = nasbench.load(table)
+    schedule, data = store.schedule_of(bench.table), load_mnist1d()
+    rows = np.arange(0, bench.space.size, step)
+    out = Path(__file__).parent / "chunks"
+    out.mkdir(exist_ok=True)
+    for first in range(0, len(rows), CHUNK):
+        path = out / f"{table}-s{step}-{first:05d}.npz"
+        if path.exists():
+            continue
+        chunk = rows[first:first + CHUNK]
+        values = np.full((len(chunk), len(SEEDS), len(PROXIES)), np.nan)
+        seconds = np.full_like(values, np.nan)
+        for i, row in enumerate(chunk):
+            for j, seed in enumerate(SEEDS):
+                timings: dict[str, float] = {}
+                scores = proxies(bench.space, bench.space.arch_of_row(int(row)), seed=seed, schedule=schedule,
+                                 data=data, timings=timings)
+                values[i, j] = [scores[name] for name in PROXIES]
+                seconds[i, j] = [timings[name] for name in PROXIES]
+        partial = path.with_suffix(".part.npz")
+        np.savez(partial, rows=chunk, values=values, seconds=seconds, names=np.array(list(PROXIES)))
+        partial.replace(path)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))

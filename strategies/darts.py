@@ -1,0 +1,38 @@
+"""DARTS [darts]: differentiable architecture search on the weight-sharing supernet.
+
+Reference: Liu, Simonyan & Yang, "DARTS: Differentiable Architecture Search" (ICLR 2019), as run
+on NAS-Bench-201 by D-X-Y/AutoDL-Projects (``DARTS-V1.py`` first order, ``DARTS-V2.py`` second
+order, ``configs/nas-benchmark/algos/DARTS.config``): every edge is a softmax(alpha)-weighted sum of
+all five ops; each step first updates alpha with Adam on a validation batch, then the weights with
+SGD on a training batch; the derived cell takes the argmax op of each edge (``none`` included).
+``order=2`` differentiates through one unrolled weight step (:mod:`nasbench.train.unrolled`).
+
+Scaled (see ``strategies/_oneshot.py``): 50 epochs of ~390 steps become ``epochs=25`` of 10 steps;
+the architecture learning rate 3e-4 becomes 0.02 (rate x steps: 5.9 in the reference, 5 here).
+"""
+
+from __future__ import annotations
+
+from strategies._oneshot import OneShotStrategy
+from strategies.base import Arch, check_choice, check_float, check_int, register
+
+
+@register("darts")
+class Darts(OneShotStrategy):
+    summary = "DARTS (order 1 or 2) on the nb201 supernet, trained live; one derived cell per epoch"
+
+    def __init__(self, *, order: int = 1, epochs: int = 25, arch_learning_rate: float = 0.02) -> None:
+        self.order = check_choice("order", order, (1, 2))
+        self.epochs = check_int("epochs", epochs, 1)
+        self.arch_learning_rate = check_float("arch_learning_rate", arch_learning_rate, 0.0, 1.0, open_low=True)
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return f"darts{self.order}"
+
+    def train_epoch(self) -> Arch:
+        from nasbench.train.supernet import derive
+
+        self.search.darts_epoch(self.order)
+        return derive(self.search.alphas)
+
