@@ -90,7 +90,9 @@ def resolve(rest: str) -> type:
     pruner = _lookup(optuna.pruners, pruner_name, "Pruner") if pruner_name else None
     parameters = _plain_options(sampler) + (_plain_options(pruner, PRUNER_PREFIX) if pruner else [])
     attributes = {"name": f"optuna:{rest}", "sampler_name": sampler_name, "pruner_name": pruner_name,
-                  "multi_fidelity": pruner is not None, "multi_objective": sampler_name in MULTI_OBJECTIVE,
+                  "multi_fidelity": pruner is not None,
+                  # Optuna's pruners read intermediate values, which it supports for one objective only
+                  "multi_objective": sampler_name in MULTI_OBJECTIVE and pruner is None,
                   "summary": f"Optuna's {sampler_name}" + (f" with its {pruner_name}" if pruner else ""),
                   "__signature__": inspect.Signature(parameters)}
     return type(f"Optuna{sampler_name}{pruner_name}", (OptunaStrategy,), attributes)
@@ -111,6 +113,9 @@ class OptunaStrategy(Strategy):
         options = self.config()
         sampler_options = {k: v for k, v in options.items() if not k.startswith(PRUNER_PREFIX)}
         pruner_options = {k[len(PRUNER_PREFIX):]: v for k, v in options.items() if k.startswith(PRUNER_PREFIX)}
+        if self.pruner_name and len(self.context.objectives) > 1:
+            raise NasbenchError(f"strategy {self.name!r} prunes on intermediate values, which Optuna supports "
+                                f"for a single objective only; drop the pruner or the objectives")
         directions = ["maximize"] * max(1, len(self.context.objectives))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)

@@ -37,7 +37,6 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from scipy.stats import norm
 
 from strategies._models import KERNELS, GaussianProcess
 from strategies.base import Arch, Job, Result, Strategy, check_choice, check_float, check_int, register
@@ -137,6 +136,8 @@ class ParEGO(Strategy):
         mean, std = model.predict(np.array([self.space.one_hot(arch) for arch in candidates]))
         gain = mean - target.max()
         z = gain / std
+        from scipy.stats import norm  # imported on use: the registry stays light
+
         expected = gain * norm.cdf(z) + std * norm.pdf(z)
         return candidates[int(np.argmax(expected))]
 

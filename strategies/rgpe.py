@@ -32,8 +32,6 @@ Example:
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import cho_solve
-from scipy.stats import norm
 
 from strategies._models import GaussianProcess
 from strategies._transfer import prior_matrix
@@ -117,6 +115,8 @@ class RankingWeightedEnsemble(GaussianProcessBO):
     @staticmethod
     def _leave_one_out(model: GaussianProcess) -> tuple[np.ndarray, np.ndarray]:
         """Leave-one-out posterior mean and standard deviation at the model's own points (Rasmussen & Williams 5.12)."""
+        from scipy.linalg import cho_solve  # imported on use: the registry stays light
+
         inverse = cho_solve((model._factor, True), np.eye(len(model.y)), check_finite=False)
         diagonal = np.diag(inverse)
         mean = model.y - (inverse @ model.y) / diagonal  # K^-1 y over diag(K^-1)
@@ -141,4 +141,6 @@ class RankingWeightedEnsemble(GaussianProcessBO):
         best = (max(self._scores) - target.y_mean) / target.y_scale if target is not None else float(np.max(mean))
         improvement = mean - best
         z = improvement / std
+        from scipy.stats import norm
+
         return improvement * norm.cdf(z) + std * norm.pdf(z)
