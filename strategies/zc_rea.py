@@ -31,12 +31,11 @@ class ZeroCostEvolution(RegularizedEvolution):
                  proxy: str = "zc_synflow", proxy_seconds: float = 0.008) -> None:
         super().__init__(population_size=population_size, sample_size=sample_size)
         self.pool_size = check_int("pool_size", pool_size, 1)
-        from nasbench.train.proxies import PROXIES  # names only; torch is imported by the proxies' module
-
-        self.proxy = check_choice("proxy", proxy, tuple(PROXIES))
+        self.proxy = proxy  # checked against the proxies' names in start: their module imports torch
         self.proxy_seconds = check_float("proxy_seconds", proxy_seconds, 0.0, 3600.0)
 
     def start(self) -> None:
+        self.warm_start = 0  # the zero-cost pool is this strategy's warm start (no prior tasks)
         super().start()
         training: Any = self.context.training
         if training is None:
@@ -44,6 +43,7 @@ class ZeroCostEvolution(RegularizedEvolution):
                                 f"training context (run it through nasbench.simulate.run)")
         from nasbench.train.proxies import PROXIES
 
+        check_choice("proxy", self.proxy, tuple(PROXIES))
         score = PROXIES[self.proxy]
         x = training.splits.x_train[:training.schedule.batch_size]
         y = training.splits.y_train[:training.schedule.batch_size]
