@@ -29,9 +29,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nasbench.spaces import Arch, Space
+
 KERNELS = ("matern52", "rbf")
 #: bounds of (length-scale, signal variance, noise variance) for standardised targets
 GP_BOUNDS = ((1e-2, 1e2), (1e-2, 1e2), (1e-6, 1.0))
+#: uniform draws tried for an architecture not asked before, before any draw is taken
+SAMPLE_RETRIES = 100
+
+
+def unasked_sample(space: Space, rng: np.random.Generator, asked_rows: set[int]) -> Arch:
+    """A uniform sample whose row is not in ``asked_rows`` (any sample once the retries run out)."""
+    for _ in range(SAMPLE_RETRIES):
+        arch = space.sample(rng)
+        if space.index(arch) not in asked_rows:
+            return arch
+    return arch
+
+
 _LOG_BOUNDS = [(np.log(low), np.log(high)) for low, high in GP_BOUNDS]
 _SQRT5 = np.sqrt(5.0)
 _JITTER = 1e-10

@@ -43,11 +43,9 @@ import math
 
 import numpy as np
 
-from strategies._models import KERNELS, GaussianProcess
+from strategies._models import KERNELS, GaussianProcess, unasked_sample
 from strategies._transfer import warm_start_queue
 from strategies.base import Arch, Job, Result, Strategy, check_choice, check_float, check_int, register
-
-_SAMPLE_RETRIES = 100
 
 
 @register("gp-bo")
@@ -95,12 +93,7 @@ class GaussianProcessBO(Strategy):
         self._encodings.append(self.space.one_hot(job.arch))
 
     def _fresh_sample(self) -> Arch:
-        """A uniform sample not asked before (any sample once the retries run out)."""
-        for _ in range(_SAMPLE_RETRIES):
-            arch = self.space.sample(self.rng)
-            if self.space.index(arch) not in self._asked_rows:
-                return arch
-        return arch
+        return unasked_sample(self.space, self.rng, self._asked_rows)
 
     def model(self) -> GaussianProcess:
         """The GP conditioned on every result so far; its hyperparameters are re-optimised once the

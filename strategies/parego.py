@@ -38,10 +38,9 @@ import itertools
 
 import numpy as np
 
-from strategies._models import KERNELS, GaussianProcess
+from strategies._models import KERNELS, GaussianProcess, unasked_sample
 from strategies.base import Arch, Job, Result, Strategy, check_choice, check_float, check_int, register
 
-_SAMPLE_RETRIES = 100
 LATTICE_STEPS = {2: 10, 3: 4}  # Knowles 2006: s such that the number of weight vectors is 11 (k=2) and 15 (k=3)
 
 
@@ -104,11 +103,7 @@ class ParEGO(Strategy):
         self._encodings.append(self.space.one_hot(job.arch))
 
     def _fresh(self) -> Arch:
-        for _ in range(_SAMPLE_RETRIES):
-            arch = self.space.sample(self.rng)
-            if self.space.index(arch) not in self._asked_rows:
-                return arch
-        return arch
+        return unasked_sample(self.space, self.rng, self._asked_rows)
 
     def scalarised(self) -> np.ndarray:
         """This iteration's augmented-Chebyshev cost of every result (a fresh random weight vector)."""
