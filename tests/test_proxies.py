@@ -48,3 +48,11 @@ def test_zero_cost_warm_up_is_charged_and_seeds_the_population() -> None:
     assert frame["start"].iloc[0] == pytest.approx(15.0)  # 30 cells x 0.5 s before the first job
     again = run("zc-rea", "nb201-mnist1d", seed=0, max_evals=12, pool_size=30, proxy_seconds=0.5).to_frame()
     assert np.array_equal(frame["row"], again["row"])
+
+
+def test_a_cell_whose_output_node_sees_only_none_edges_still_scores(nb201) -> None:
+    # the ReLUs after such a cell see a constant; the fisher hook and the input Jacobian must not raise
+    bench, schedule, data = nb201
+    arch = bench.space.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|none~0|none~1|none~2|")
+    scores = proxies(bench.space, arch, seed=0, schedule=schedule, data=data, names=("zc_fisher", "zc_jacov"))
+    assert scores["zc_fisher"] == 0.0 and math.isfinite(scores["zc_jacov"])

@@ -90,7 +90,7 @@ def _relu_outputs(model: nn.Module, x: torch.Tensor, keep_graph: bool) -> tuple[
     outputs: list[torch.Tensor] = []
 
     def hook(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
-        if keep_graph:
+        if keep_graph and output.requires_grad:
             output.retain_grad()
         outputs.append(output)
 
@@ -104,6 +104,8 @@ def _relu_outputs(model: nn.Module, x: torch.Tensor, keep_graph: bool) -> tuple[
 
 def fisher(model: nn.Module, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator) -> float:
     logits, activations = _relu_outputs(model, x, keep_graph=True)
+    # a ReLU fed only by zero ('none') paths is a constant: it contributes nothing
+    activations = [a for a in activations if a.requires_grad]
     if not activations:
         return 0.0
     grads = torch.autograd.grad(nn.functional.cross_entropy(logits, y), activations, allow_unused=True)
@@ -117,7 +119,10 @@ def fisher(model: nn.Module, x: torch.Tensor, y: torch.Tensor, generator: torch.
 
 def jacov(model: nn.Module, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator) -> float:
     x = x.clone().requires_grad_()
-    jacobian = torch.autograd.grad(model(x).sum(), x)[0].reshape(len(x), -1).double().numpy()
+    (gradient,) = torch.autograd.grad(model(x).sum(), x, allow_unused=True)
+    if gradient is None:  # the output does not depend on the input (a cell of 'none' paths only)
+        gradient = torch.zeros_like(x)
+    jacobian = gradient.reshape(len(x), -1).double().numpy()
     correlation = np.corrcoef(jacobian)
     values = np.linalg.eigvalsh(np.nan_to_num(correlation))
     k = 1e-5

@@ -1,8 +1,9 @@
 """Compute the zero-cost proxies of a table's rows, resumably, one chunk file per 50 rows.
 
-Usage: ``python reports/zero-cost/compute.py TABLE STEP`` scores rows 0, STEP, 2 STEP, ... at init
-seeds 0, 1, 2 into ``reports/zero-cost/chunks/TABLE-<first>.npz`` (values and CPU seconds per proxy);
-a chunk already written is skipped, so the command resumes where it stopped.
+Usage: ``python reports/zero-cost/compute.py TABLE STEP [WORKER/WORKERS]`` scores rows 0, STEP, 2 STEP, ...
+at init seeds 0, 1, 2 into ``reports/zero-cost/chunks/TABLE-s<STEP>-<first>.npz`` (values and CPU seconds
+per proxy); a chunk already written is skipped, so the command resumes where it stopped. ``1/2`` and
+``2/2`` split the chunks between two processes (one core each).
 """
 
 from __future__ import annotations
@@ -26,14 +27,16 @@ SEEDS = (0, 1, 2)
 CHUNK = 50
 
 
-def main(table: str, step: int) -> None:
+def main(table: str, step: int, worker: int = 1, workers: int = 1) -> None:
     torch.set_num_threads(1)
     bench = nasbench.load(table)
     schedule, data = store.schedule_of(bench.table), load_mnist1d()
     rows = np.arange(0, bench.space.size, step)
     out = Path(__file__).parent / "chunks"
     out.mkdir(exist_ok=True)
-    for first in range(0, len(rows), CHUNK):
+    for index, first in enumerate(range(0, len(rows), CHUNK)):
+        if index % workers != worker - 1:
+            continue
         path = out / f"{table}-s{step}-{first:05d}.npz"
         if path.exists():
             continue
@@ -53,4 +56,5 @@ def main(table: str, step: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    share = sys.argv[3].split("/") if len(sys.argv) > 3 else ["1", "1"]
+    main(sys.argv[1], int(sys.argv[2]), int(share[0]), int(share[1]))
