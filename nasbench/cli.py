@@ -85,6 +85,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
     info["example_arch"] = str(benchmark.table.archs[0])
     info["completeness"] = completeness(benchmark)
     if args.json:
+        from nasbench.zero_cost import correlations
+
+        info["zero_cost_correlations"] = [c._asdict() for c in correlations(benchmark)]
         _print_json(info)
         return 0
     print(f"{info['name']}: {info['n_archs']} architectures of space {info['space']}, "
@@ -101,8 +104,20 @@ def _cmd_info(args: argparse.Namespace) -> int:
     done = info["completeness"]
     print(f"complete: {done['rows_complete']} of {done['rows']} rows ({done['rows_partial']} partial), "
           f"{done['entries_present']} of {done['entries']} entries (arch x seed x fidelity) hold {done['metric']}")
+    _print_proxy_correlations(benchmark)
     print(f"checksum: {info['checksum']}")
     return 0
+
+
+def _print_proxy_correlations(benchmark: Benchmark) -> None:
+    from nasbench.zero_cost import correlations
+
+    found = correlations(benchmark)
+    if found:
+        print(f"zero-cost proxies vs final {benchmark.search_metric} (seed means; rows where both are numbers):")
+        for c in found:
+            print(f"  {c.proxy:<20} Spearman {c.spearman:+.3f}  Kendall tau {c.kendall:+.3f}  {c.rows:>5} rows  "
+                  f"{c.cpu_ms:.1f} CPU ms per network")
 
 
 def _write_configspace(benchmark: Benchmark, path: str) -> None:

@@ -109,14 +109,17 @@ def _worker_init(cpu_kernels: str, threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def _train_one(job: tuple[str, int, int, Schedule, str, str]) -> tuple[int, int, object]:
+def _train_one(job: tuple[str, int, int, Schedule, str, str, bool]) -> store.Entry:
     from nasbench.train.data import load_dataset
+    from nasbench.train.proxies import proxy_metrics
     from nasbench.train.trainer import train
 
-    space_name, row, seed, schedule, device, dataset = job
+    space_name, row, seed, schedule, device, dataset, with_proxies = job
     space = table_space(space_name)  # cached: building the nb201-unique index takes a second
-    return row, seed, train(space, space.arch_of_row(row), seed=seed, schedule=schedule, device=device,
-                            data=load_dataset(dataset))
+    arch, data = space.arch_of_row(row), load_dataset(dataset)
+    result = train(space, arch, seed=seed, schedule=schedule, device=device, data=data)
+    scores = proxy_metrics(space, arch, seed=seed, schedule=schedule, data=data) if with_proxies else None
+    return store.Entry(row, seed, result, scores)
 
 
 def build(space_name: str, *, dataset: str, seeds: Sequence[int], epochs: int, out: str | os.PathLike,
@@ -156,6 +159,7 @@ def build(space_name: str, *, dataset: str, seeds: Sequence[int], epochs: int, o
             store.create(out, space, dataset=dataset, seeds=seeds, schedule=schedule, command=command, device=device)
     workers = workers or (1 if device != "cpu" else os.cpu_count() or 1)
     todo = store.missing(out, rows, seeds)
+    with_proxies = store.has_proxies(Table.open(out, verify="none"))  # older tables: set_proxies adds them
     if limit is not None:
         todo = todo[:limit]
     bar = None
@@ -171,10 +175,9 @@ def build(space_name: str, *, dataset: str, seeds: Sequence[int], epochs: int, o
     try:
         for first in range(0, len(todo), chunk):
             wanted = set(store.missing(out, rows, seeds))  # another builder may have stored some meanwhile
-            jobs = [(space_name, r, s, schedule, device, dataset) for r, s in todo[first:first + chunk]
+            jobs = [(space_name, r, s, schedule, device, dataset, with_proxies) for r, s in todo[first:first + chunk]
                     if (r, s) in wanted]
-            results = pool.map(_train_one, jobs, chunksize=1) if pool is not None else [_train_one(j) for j in jobs]
-            entries = [store.Entry(row, seed, result) for row, seed, result in results]  # type: ignore[arg-type]
+            entries = pool.map(_train_one, jobs, chunksize=1) if pool is not None else [_train_one(j) for j in jobs]
             record = store.build_record(command, started, device, workers, trained + len(entries))
             trained += store.append(out, space, entries, build=record)
             if bar is not None:

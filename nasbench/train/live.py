@@ -69,9 +69,14 @@ def train_missing(benchmark: Benchmark, row: int, fidelity: float | None, seed: 
     recorded = store.numerics_of(table)
     device = recorded.device if recorded is not None else ("cuda" if torch.cuda.is_available() else "cpu")
     store.check_numerics(table, schedule, device)
-    result = train(benchmark.space, benchmark.space.arch_of_row(row), seed=seed, schedule=schedule, data=data,
-                   device=device)
-    store.append(table.path, benchmark.space, [store.Entry(row, seed, result)], live=True)
+    arch = benchmark.space.arch_of_row(row)
+    result = train(benchmark.space, arch, seed=seed, schedule=schedule, data=data, device=device)
+    scores = None
+    if store.has_proxies(table):
+        from nasbench.train.proxies import proxy_metrics
+
+        scores = proxy_metrics(benchmark.space, arch, seed=seed, schedule=schedule, data=data)
+    store.append(table.path, benchmark.space, [store.Entry(row, seed, result, scores)], live=True)
     benchmark.refresh()
 
 

@@ -15,7 +15,8 @@ trained from), on the first ``batch_size`` examples of the training split:
 * ``zc_jacov``: -sum (log(v + k) + 1/(v + k)), v the eigenvalues of the correlation matrix of the
   input Jacobians of the examples, k = 1e-5 (Mellor et al. 2021, first version);
 * ``zc_naswot``: log |K|, K_ij the number of ReLU units on which examples i and j agree (Mellor
-  et al., "Neural Architecture Search without Training", ICML 2021);
+  et al., "Neural Architecture Search without Training", ICML 2021); not a number where K is
+  singular (log |K| = -inf) or the network has no ReLU;
 * ``zc_zen``: log E|f(x) - f(x + 0.01 e)| + sum over batch-norm layers of log sqrt(mean variance),
   f the features before global pooling (or the head's input), x and e Gaussian (Lin et al.,
   "Zen-NAS", ICCV 2021).
@@ -46,6 +47,7 @@ from nasbench.spaces.trainable import trainable
 from nasbench.train import models
 from nasbench.train.data import Mnist1d
 from nasbench.train.schedule import Schedule
+from nasbench.zero_cost import PROXY_NAMES, seconds_metric
 
 Proxy = Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Generator], float]
 
@@ -133,9 +135,13 @@ def naswot(model: nn.Module, x: torch.Tensor, y: torch.Tensor, generator: torch.
     with torch.no_grad():
         _, activations = _relu_outputs(model, x, keep_graph=False)
     if not activations:
-        return 0.0
+        return math.nan  # defined on ReLU codes: a network without ReLUs has no score
     codes = torch.cat([(a > 0).reshape(len(x), -1).double() for a in activations], dim=1)
     kernel = codes @ codes.T + (1 - codes) @ (1 - codes).T
+    if int(torch.linalg.matrix_rank(kernel, hermitian=True)) < len(kernel):
+        # two examples share a code (or codes are dependent): log|K| is -inf, and what an LU factorisation
+        # returns instead is rounding noise that differs between processes
+        return -math.inf
     return float(torch.linalg.slogdet(kernel)[1])
 
 
@@ -162,6 +168,7 @@ def zen(model: nn.Module, x: torch.Tensor, y: torch.Tensor, generator: torch.Gen
 #: proxy name (as stored in tables) -> function of (fresh model, inputs, labels, generator)
 PROXIES: dict[str, Proxy] = {"zc_synflow": synflow, "zc_snip": snip, "zc_grasp": grasp, "zc_grad_norm": grad_norm,
                              "zc_fisher": fisher, "zc_jacov": jacov, "zc_naswot": naswot, "zc_zen": zen}
+assert tuple(PROXIES) == PROXY_NAMES
 
 
 def proxies(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mnist1d,
@@ -190,4 +197,20 @@ def proxies(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mn
     return scores
 
 
-__all__ = ["PROXIES", "proxies"]
+def proxy_metrics(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mnist1d) -> dict[str, float]:
+    """Every proxy of ``arch`` at init seed ``seed`` and its CPU seconds, keyed by their table metric names.
+
+    Example:
+        >>> from nasbench.spaces.mlp import MlpSpace
+        >>> from nasbench.train.data import load_mnist1d
+        >>> values = proxy_metrics(MlpSpace(), MlpSpace().parse("layers=1,width=16,act=relu,dropout=0,lr=0.01"),
+        ...                        seed=0, schedule=Schedule(epochs=1), data=load_mnist1d())
+        >>> values["zc_snip"] > 0, values["zc_snip_seconds"] > 0, len(values) == 2 * len(PROXIES)
+        (True, True, True)
+    """
+    timings: dict[str, float] = {}
+    scores = proxies(space, arch, seed=seed, schedule=schedule, data=data, timings=timings)
+    return {**scores, **{seconds_metric(name): seconds for name, seconds in timings.items()}}
+
+
+__all__ = ["PROXIES", "proxies", "proxy_metrics"]

@@ -41,6 +41,8 @@ from nasbench.table import MetricInfo, Split, Table, write_table
 from nasbench.train import numerics
 from nasbench.train.data import load_dataset, split_description
 from nasbench.train.schedule import CURVES, Schedule, TrainResult
+from nasbench.zero_cost import DESCRIPTION as PROXY_DESCRIPTION
+from nasbench.zero_cost import PROXY_METRICS
 
 METRICS: dict[str, MetricInfo] = {
     "train_accuracy": MetricInfo("train_accuracy", Split.TRAIN, "fraction", True),
@@ -71,11 +73,23 @@ def train_time_kind(schedule: Schedule) -> str:
 
 @dataclass(frozen=True)
 class Entry:
-    """One trained (row, seed)."""
+    """One trained (row, seed), with its zero-cost proxies (metric name -> value) where computed."""
 
     row: int
     seed: int
     result: TrainResult
+    proxies: dict[str, float] | None = None
+
+
+def _stored(table: Table) -> dict[str, np.ndarray]:
+    """Writable copies of every metric a nasbench-built table holds (the proxies only where it has them)."""
+    names = list(METRICS) + [name for name in PROXY_METRICS if table.has(f"metrics/{name}")]
+    return {name: np.array(table.metric(name)) for name in names}
+
+
+def has_proxies(table: Table) -> bool:
+    """Whether the table stores zero-cost proxies (tables created by this version do)."""
+    return all(table.has(f"metrics/{name}") for name in PROXY_METRICS)
 
 
 def machine() -> str:
@@ -143,7 +157,9 @@ def _write(path: Path, table_attrs: dict, *, space: Space, seeds: Sequence[int],
                 archs=[space.encode(space.arch_of_row(r)) for r in range(space.size)],
                 codes=trainable(space).row_codes(), seeds=list(seeds), fidelities=fidelities.tolist(),
                 fidelity_unit="epochs",
-                metrics={name: (metrics[name], METRICS[name]) for name in METRICS},
+                metrics={**{name: (metrics[name], METRICS[name]) for name in METRICS},
+                         **{name: (metrics[name].astype(np.float32), PROXY_METRICS[name])  # scores: 7 digits do
+                            for name in PROXY_METRICS if name in metrics}},
                 source=f"trained by nasbench ({table_attrs['dataset']}, {space.name} space)", licence=LICENCE,
                 version="1", search_metric="valid_accuracy", test_metric="test_accuracy", cost_metric="train_time",
                 cost_model=str(table_attrs.get("train_time", TRAIN_TIME_KIND)), extra=extra, attrs=table_attrs)
@@ -163,10 +179,11 @@ def create(path: str | os.PathLike, space: Space, *, dataset: str, seeds: Sequen
              "schedule": dataclasses.asdict(schedule),
              "schedule_description": trainable(space).describe_schedule(schedule),
              "fidelity_note": FIDELITY_NOTE, "train_time": train_time_kind(schedule), "builds": [],
-             "created_by": command,
+             "created_by": command, "zero_cost": PROXY_DESCRIPTION,
              "numerics": numerics.expected(schedule.cpu_kernels, device, schedule.threads).as_attrs()}
     _write(path, attrs, space=space, seeds=seeds, fidelities=np.arange(1, schedule.epochs + 1, dtype=np.float64),
-           metrics={name: np.full(shape, np.nan) for name in METRICS}, live=np.zeros(shape[:2], dtype=np.int8))
+           metrics={name: np.full(shape, np.nan) for name in {**METRICS, **PROXY_METRICS}},
+           live=np.zeros(shape[:2], dtype=np.int8))
 
 
 def schedule_of(table: Table) -> Schedule:
@@ -208,7 +225,7 @@ def add_seeds(path: str | os.PathLike, space: Space, seeds: Sequence[int]) -> No
         return
     all_seeds = table.seeds.tolist() + new
     pad = ((0, 0), (0, len(new)), (0, 0))
-    metrics = {name: np.pad(np.array(table.metric(name)), pad, constant_values=np.nan) for name in METRICS}
+    metrics = {name: np.pad(array, pad, constant_values=np.nan) for name, array in _stored(table).items()}
     live = np.pad(np.array(table.dataset("extra/live")), ((0, 0), (0, len(new))))
     _write(path, dict(table.extra), space=space, seeds=all_seeds, fidelities=np.array(table.fidelities),
            metrics=metrics, live=live)
@@ -224,7 +241,7 @@ def append(path: str | os.PathLike, space: Space, entries: Sequence[Entry], *, l
     path = Path(path)
     with locked(path):
         table = Table.open(path, verify="full")
-        metrics = {name: np.array(table.metric(name)) for name in METRICS}
+        metrics = _stored(table)
         live_flags = np.array(table.dataset("extra/live"))
         column = {int(s): i for i, s in enumerate(table.seeds)}
         n_epochs = len(table.fidelities)
@@ -249,6 +266,9 @@ def append(path: str | os.PathLike, space: Space, entries: Sequence[Entry], *, l
                 metrics[name][entry.row, s] = curve
             metrics["params"][entry.row, s] = entry.result.params
             metrics["flops"][entry.row, s] = entry.result.flops
+            for name, value in (entry.proxies or {}).items():
+                if name in metrics:
+                    metrics[name][entry.row, s] = value  # the same at every epoch: scored before training
             live_flags[entry.row, s] = int(live)
             added += 1
         attrs = dict(table.extra)
@@ -260,6 +280,29 @@ def append(path: str | os.PathLike, space: Space, entries: Sequence[Entry], *, l
             _write(path, attrs, space=space, seeds=table.seeds.tolist(), fidelities=np.array(table.fidelities),
                    metrics=metrics, live=live_flags)
         return added
+
+
+def set_proxies(path: str | os.PathLike, space: Space, values: dict[str, np.ndarray]) -> None:
+    """Store zero-cost proxy columns ``values`` (metric name -> (rows, seeds) array) in the table at ``path``.
+
+    For tables built before the builder scored proxies: every other dataset is written back unchanged.
+    """
+    path = Path(path)
+    unknown = sorted(set(values) - set(PROXY_METRICS))
+    if unknown:
+        raise NasbenchError(f"{', '.join(unknown)} are not zero-cost proxy metrics")
+    with locked(path):
+        table = Table.open(path, verify="full")
+        metrics = _stored(table)
+        shape = (space.size, len(table.seeds))
+        for name in PROXY_METRICS:
+            metrics.setdefault(name, np.full((*shape, len(table.fidelities)), np.nan))
+        for name, array in values.items():
+            if np.shape(array) != shape:
+                raise NasbenchError(f"{name} has shape {np.shape(array)}, the table {table.name} needs {shape}")
+            metrics[name][:] = np.asarray(array, dtype=np.float64)[:, :, None]
+        _write(path, dict(table.extra, zero_cost=PROXY_DESCRIPTION), space=space, seeds=table.seeds.tolist(),
+               fidelities=np.array(table.fidelities), metrics=metrics, live=np.array(table.dataset("extra/live")))
 
 
 def build_record(command: str, started: float, device: str, workers: int, entries: int) -> dict:

@@ -3,7 +3,8 @@
 Usage: ``python reports/zero-cost/compute.py TABLE STEP [WORKER/WORKERS]`` scores rows 0, STEP, 2 STEP, ...
 at init seeds 0, 1, 2 into ``reports/zero-cost/chunks/TABLE-s<STEP>-<first>.npz`` (values and CPU seconds
 per proxy); a chunk already written is skipped, so the command resumes where it stopped. ``1/2`` and
-``2/2`` split the chunks between two processes (one core each).
+``2/2`` split the chunks between two processes (one core each). ``--only NAME`` rescores one proxy in
+the chunks already written (after its definition changed).
 """
 
 from __future__ import annotations
@@ -25,6 +26,29 @@ from nasbench.train.proxies import PROXIES, proxies  # noqa: E402
 
 SEEDS = (0, 1, 2)
 CHUNK = 50
+
+
+def rescore(table: str, step: int, name: str, worker: int, workers: int) -> None:
+    """Recompute proxy ``name`` (values and seconds) in every chunk of ``table`` already written."""
+    torch.set_num_threads(1)
+    bench = nasbench.load(table)
+    schedule, data = store.schedule_of(bench.table), load_mnist1d()
+    paths = sorted((Path(__file__).parent / "chunks").glob(f"{table}-s{step}-*.npz"))
+    for index, path in enumerate(paths):
+        if index % workers != worker - 1:
+            continue
+        chunk = dict(np.load(path))
+        k = [str(n) for n in chunk["names"]].index(name)
+        for i, row in enumerate(chunk["rows"]):
+            for j, seed in enumerate(SEEDS):
+                timings: dict[str, float] = {}
+                chunk["values"][i, j, k] = proxies(bench.space, bench.space.arch_of_row(int(row)), seed=seed,
+                                                   schedule=schedule, data=data, names=(name,),
+                                                   timings=timings)[name]
+                chunk["seconds"][i, j, k] = timings[name]
+        partial = path.with_suffix(".part.npz")
+        np.savez(partial, **chunk)
+        partial.replace(path)
 
 
 def main(table: str, step: int, worker: int = 1, workers: int = 1) -> None:
@@ -56,5 +80,11 @@ def main(table: str, step: int, worker: int = 1, workers: int = 1) -> None:
 
 
 if __name__ == "__main__":
-    share = sys.argv[3].split("/") if len(sys.argv) > 3 else ["1", "1"]
-    main(sys.argv[1], int(sys.argv[2]), int(share[0]), int(share[1]))
+    words = sys.argv[1:]
+    only = words.pop(words.index("--only") + 1) if "--only" in words else None
+    words = [w for w in words if w != "--only"]
+    share = words[2].split("/") if len(words) > 2 else ["1", "1"]
+    if only:
+        rescore(words[0], int(words[1]), only, int(share[0]), int(share[1]))
+    else:
+        main(words[0], int(words[1]), int(share[0]), int(share[1]))
