@@ -125,7 +125,8 @@ def jacov(model: nn.Module, x: torch.Tensor, y: torch.Tensor, generator: torch.G
     if gradient is None:  # the output does not depend on the input (a cell of 'none' paths only)
         gradient = torch.zeros_like(x)
     jacobian = gradient.reshape(len(x), -1).double().numpy()
-    correlation = np.corrcoef(jacobian)
+    with np.errstate(invalid="ignore", divide="ignore"):  # an example with a zero Jacobian: NaN, zeroed below
+        correlation = np.corrcoef(jacobian)
     values = np.linalg.eigvalsh(np.nan_to_num(correlation))
     k = 1e-5
     return float(-np.sum(np.log(np.abs(values) + k) + 1.0 / (np.abs(values) + k)))

@@ -21,7 +21,7 @@ import torch  # noqa: E402
 
 import nasbench  # noqa: E402
 from nasbench.train import store  # noqa: E402
-from nasbench.train.data import load_mnist1d  # noqa: E402
+from nasbench.train.data import load_dataset  # noqa: E402
 from nasbench.train.proxies import PROXIES, proxies  # noqa: E402
 
 SEEDS = (0, 1, 2)
@@ -32,7 +32,7 @@ def rescore(table: str, step: int, name: str, worker: int, workers: int) -> None
     """Recompute proxy ``name`` (values and seconds) in every chunk of ``table`` already written."""
     torch.set_num_threads(1)
     bench = nasbench.load(table)
-    schedule, data = store.schedule_of(bench.table), load_mnist1d()
+    schedule, data = store.schedule_of(bench.table), load_dataset(str(bench.table.extra["dataset"]))
     paths = sorted((Path(__file__).parent / "chunks").glob(f"{table}-s{step}-*.npz"))
     for index, path in enumerate(paths):
         if index % workers != worker - 1:
@@ -54,7 +54,7 @@ def rescore(table: str, step: int, name: str, worker: int, workers: int) -> None
 def main(table: str, step: int, worker: int = 1, workers: int = 1) -> None:
     torch.set_num_threads(1)
     bench = nasbench.load(table)
-    schedule, data = store.schedule_of(bench.table), load_mnist1d()
+    schedule, data = store.schedule_of(bench.table), load_dataset(str(bench.table.extra["dataset"]))
     rows = np.arange(0, bench.space.size, step)
     out = Path(__file__).parent / "chunks"
     out.mkdir(exist_ok=True)
