@@ -3,8 +3,9 @@
 Reference: Liu, Simonyan & Yang, "DARTS: Differentiable Architecture Search" (ICLR 2019), as run
 on NAS-Bench-201 by D-X-Y/AutoDL-Projects (``DARTS-V1.py`` first order, ``DARTS-V2.py`` second
 order, ``configs/nas-benchmark/algos/DARTS.config``): every edge is a softmax(alpha)-weighted sum of
-all five ops; each step first updates alpha with Adam on a validation batch, then the weights with
-SGD on a training batch; the derived cell takes the argmax op of each edge (``none`` included).
+all five ops; each step updates the weights with SGD on a training batch and alpha with Adam on a
+validation batch (first order: weights first, as ``DARTS-V1.py``; second order: the unrolled alpha
+step first, as ``DARTS-V2.py``); the derived cell takes the argmax op of each edge (``none`` included).
 ``order=2`` differentiates through one unrolled weight step (:mod:`nasbench.train.unrolled`).
 
 Scaled (see ``strategies/_oneshot.py``): 50 epochs of ~390 steps become ``epochs=25`` of 10 steps;

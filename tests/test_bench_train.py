@@ -121,7 +121,7 @@ def pool():
     context = multiprocessing.get_context("spawn")
     with context.Pool(2, initializer=_worker_init, initargs=("avx2", 1)) as workers:
         tiny = Schedule(epochs=1, train_examples=50, channels=2)
-        workers.map(_train_one, [("nb201", 0, 0, tiny, "cpu", "mnist1d")] * 2)  # start-up (imports, data) is not timed
+        workers.map(_train_one, [("nb201", 0, 0, tiny, "cpu", "mnist1d", False)] * 2)  # start-up is not timed
         yield workers
 
 
@@ -130,7 +130,7 @@ def test_trainer_throughput_beats_the_plain_loop(benchmark, pool) -> None:
     schedule = SMOKE if benchmark.disabled else SCHEDULE
     archs = [space.parse(text) for text in (CELLS if not benchmark.disabled else CELLS[:1])]
     unique = table_space("nb201")  # the builder's rows: one per isomorphism class
-    jobs = [("nb201", unique.index(arch), 0, schedule, "cpu", "mnist1d") for arch in archs]
+    jobs = [("nb201", unique.index(arch), 0, schedule, "cpu", "mnist1d", False) for arch in archs]  # training only
     # torch's first work in a process (kernel selection, allocator warm-up) is not timed, as the pool's is not
     plain_train(archs[0], seed=1, schedule=Schedule(epochs=1, train_examples=50, channels=2))
     start = time.perf_counter()

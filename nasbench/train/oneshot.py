@@ -137,22 +137,27 @@ class OneShot:
         self.weights.step()
 
     def darts_epoch(self, order: int) -> None:
-        """One DARTS epoch: per step an architecture step on a validation batch, then a weight step."""
+        """One DARTS epoch. Per step, as the reference scripts: first order (``DARTS-V1.py``) a weight step,
+        then an architecture step on a validation batch; second order (``DARTS-V2.py``) the unrolled
+        architecture step first, then the weight step."""
         from nasbench.train.unrolled import unrolled_arch_gradient
 
         with _numerics(self.context.device):
             rate = self._set_learning_rate()
             self.net.train()
             for x, y, x_valid, y_valid in self._batches():
-                self.arch.zero_grad(set_to_none=True)
                 if order == 1:
+                    self._weight_step(x, y, self.alphas.detach().softmax(-1), None)
+                    self.arch.zero_grad(set_to_none=True)
                     loss = nn.functional.cross_entropy(self.net(x_valid, self.alphas.softmax(-1)), y_valid)
                     loss.backward()
+                    self.arch.step()
                 else:
+                    self.arch.zero_grad(set_to_none=True)
                     self.alphas.grad = unrolled_arch_gradient(self.net, self.alphas, self.weights, rate,
                                                               (x, y), (x_valid, y_valid))
-                self.arch.step()
-                self._weight_step(x, y, self.alphas.detach().softmax(-1), None)
+                    self.arch.step()
+                    self._weight_step(x, y, self.alphas.detach().softmax(-1), None)
         self.epoch += 1
 
     def gdas_epoch(self, tau: float) -> None:
