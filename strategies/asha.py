@@ -27,7 +27,7 @@ import bisect
 
 from nasbench.errors import NasbenchError
 from strategies._brackets import check_rung_options, rung_fidelities
-from strategies.base import Job, Result, Strategy, check_int, register
+from strategies.base import Arch, Job, Result, Strategy, check_int, register
 
 
 @register("asha")
@@ -65,11 +65,15 @@ class Asha(Strategy):
                     return k, trial
         return None
 
+    def propose(self) -> Arch:
+        """A new configuration for the bottom rung (uniform; a model-based subclass overrides it)."""
+        return self.space.sample(self.rng)
+
     def ask(self) -> Job:
         promotion = self._promotable()
         if promotion is None:
             trial = len(self._trials)
-            self._trials.append(self.space.sample(self.rng))
+            self._trials.append(self.propose())
             return Job(self._trials[trial], self._rungs[0], None, tag=trial)
         k, trial = promotion
         self._promoted[k].add(trial)

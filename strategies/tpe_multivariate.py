@@ -38,7 +38,7 @@ import math
 
 import numpy as np
 
-from strategies.base import Arch, Job, Result, Strategy, check_float, check_int, register
+from strategies.base import Arch, Job, Result, Space, Strategy, check_float, check_int, register
 
 #: Optuna's cap on the size of the below set (``default_gamma``)
 BELOW_CAP = 25
@@ -145,12 +145,19 @@ class MultivariateTPE(Strategy):
     def suggest(self) -> Arch:
         """The candidate of largest l(x) / g(x) among joint draws from l(x)."""
         below, above = self.split()
-        good = CategoricalMixture(below, self.space.n_choices, self.prior_weight)
-        bad = CategoricalMixture(above, self.space.n_choices, self.prior_weight)
-        for _ in range(_VALIDITY_RETRIES):
-            candidates = good.sample(self.rng, self.n_candidates)
-            candidates = candidates[self.space.valid_mask(candidates)]
-            if len(candidates):
-                best = int(np.argmax(good.log_pdf(candidates) - bad.log_pdf(candidates)))
-                return tuple(int(g) for g in candidates[best])
-        return self.space.sample(self.rng)
+        return suggest(below, above, self.space, self.rng, self.n_candidates, self.prior_weight)
+
+
+def suggest(below: np.ndarray, above: np.ndarray, space: Space, rng: np.random.Generator, n_candidates: int,
+            prior_weight: float) -> Arch:
+    """Of ``n_candidates`` valid joint draws from l(x) (the mixture of ``below``), the one of largest
+    ``log l(x) - log g(x)`` (g: the mixture of ``above``); a uniform sample after 100 invalid rounds."""
+    good = CategoricalMixture(below, space.n_choices, prior_weight)
+    bad = CategoricalMixture(above, space.n_choices, prior_weight)
+    for _ in range(_VALIDITY_RETRIES):
+        candidates = good.sample(rng, n_candidates)
+        candidates = candidates[space.valid_mask(candidates)]
+        if len(candidates):
+            best = int(np.argmax(good.log_pdf(candidates) - bad.log_pdf(candidates)))
+            return tuple(int(g) for g in candidates[best])
+    return space.sample(rng)
