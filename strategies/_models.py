@@ -294,8 +294,9 @@ def train_mlp_ensemble(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, *
         weights.append(params[offset:offset + size].reshape(shape))
         grad_w.append(grads[offset:offset + size].reshape(shape))
         offset += size
-    first, last = grad_w[1].size if n_layers > 1 else 0, grad_w[-1].size  # the hidden-to-hidden block
-    grad_hidden = grads[grad_w[0].size:grads.size - last].reshape((n_layers - 1,) + shapes[1]) if first else None
+    # the hidden-to-hidden matrices' gradients, one (n_layers - 1, members, width, width + 1) block
+    grad_hidden = (grads[grad_w[0].size:grads.size - grad_w[-1].size].reshape((n_layers - 1,) + shapes[1])
+                   if n_layers > 1 else None)
     for w, (fan_in, fan_out) in zip(weights, zip(sizes[:-1], sizes[1:])):
         limit = np.sqrt(6.0 / (fan_in + fan_out))  # Glorot uniform; the bias column stays zero
         w[:, :, :fan_in] = rng.uniform(-limit, limit, size=(n_networks, fan_in, fan_out)).transpose(0, 2, 1)
