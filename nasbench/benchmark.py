@@ -137,6 +137,7 @@ class Benchmark:
         self._row_of_string: dict[str, int] | None = None
         self._string_queries = 0
         self._fronts: dict[tuple[tuple[str, ...], str], np.ndarray] = {}
+        self._arch_dtype: Any = None  # to_frame's categories, built on first use
         if space.size != self.n_archs:  # a table of some architectures uses a subset space (spaces/subset.py)
             raise NasbenchError(f"table {self.name} has {self.n_archs} rows "
                                 f"but its space {space.name} has {space.size}")
@@ -342,14 +343,18 @@ class Benchmark:
     # --- export ------------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
         """One row per architecture x seed x fidelity: ``arch`` (categorical: a code per row, each string
-        once), ``seed``, ``fidelity`` and every metric."""
+        once), ``seed``, ``fidelity`` and every metric.
+
+        The categories are built once per table version (the strings' index costs about as much as
+        the numeric columns of an NB101-sized table); each call then only repeats the row codes."""
         n_archs, n_seeds, n_fids = self.n_archs, len(self.seeds), len(self.fidelities)
         import pandas as pd  # imported on use: it costs ~0.4 s at every command's start-up
 
+        if self._arch_dtype is None:
+            self._arch_dtype = pd.CategoricalDtype(pd.Index(self.table.archs))
         codes = np.repeat(np.arange(n_archs, dtype=np.int32), n_seeds * n_fids)
         columns: dict[str, Any] = {
-            "arch": pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(self.table.archs)),
-                                              validate=False),
+            "arch": pd.Categorical.from_codes(codes, dtype=self._arch_dtype, validate=False),
             "seed": np.tile(np.repeat(self.seeds, n_fids), n_archs),
             "fidelity": np.tile(self.fidelities, n_archs * n_seeds),
         }

@@ -253,12 +253,19 @@ class MLPEnsemble:
 
 
 class _Layers:
-    """Activation buffers for one batch size: ``inputs[layer]`` is (members, batch, width + 1) whose
-    last column stays 1, so that one matrix product applies a layer's weights and its bias."""
+    """Buffers for one batch size, feature-major so that each member's activations are one contiguous
+    block (elementwise steps on strided views cost several times more): ``rows`` is the input batch
+    (members, batch, inputs + 1); ``hidden[k]`` the input of weight layer k + 1 (members, width + 1,
+    batch) whose last row stays 1 (one matrix product applies weights and bias; ReLU keeps the 1);
+    ``slopes`` ReLU's derivative there and ``errors`` the loss's gradient with respect to it. The
+    hidden layers are one array each, so that their gradients are one batched product."""
 
-    def __init__(self, n_networks: int, batch: int, sizes: list[int]) -> None:
-        self.inputs = [np.ones((n_networks, batch, size + 1), dtype=np.float32) for size in sizes[:-1]]
-        self.hidden = [buffer[..., :-1] for buffer in self.inputs]
+    def __init__(self, n_networks: int, batch: int, n_inputs: int, n_layers: int, width: int) -> None:
+        self.rows = np.ones((n_networks, batch, n_inputs + 1), dtype=np.float32)
+        self.hidden = np.ones((n_layers, n_networks, width + 1, batch), dtype=np.float32)
+        self.slopes = np.zeros_like(self.hidden)
+        self.errors = np.zeros_like(self.hidden)
+        self.inputs = [self.rows.transpose(0, 2, 1), *self.hidden]  # the input of each weight layer
 
 
 def train_mlp_ensemble(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, *, n_networks: int = 5,
@@ -270,12 +277,15 @@ def train_mlp_ensemble(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, *
     reshuffled every epoch (each member its own order), a smaller last batch.
 
     The members are one stack of matrices (a batched product per layer serves all of them), each
-    matrix carrying its bias as an extra row, and every parameter and gradient is a view into one
-    flat buffer, so a step is a few dozen numpy calls whatever the number of members."""
-    x = np.asarray(x, dtype=np.float32)  # single precision, as Keras trains
+    matrix (out, in + 1) carrying its bias as an extra column and applied to feature-major
+    activations; every parameter and gradient is a view into one flat buffer, so a step is a few
+    dozen numpy calls on contiguous blocks whatever the number of members. Adam keeps its moments
+    divided by ``1 - beta`` (``m' = beta1 m' + g``), which saves two passes a step; the constants go
+    into the step size and epsilon, so the update is Adam's."""
+    x = np.hstack([np.asarray(x, dtype=np.float32), np.ones((len(x), 1), dtype=np.float32)])  # float32 as Keras
     y = np.asarray(y, dtype=np.float32)
-    sizes = [x.shape[1]] + [width] * n_layers + [1]
-    shapes = [(n_networks, fan_in + 1, fan_out) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
+    sizes = [x.shape[1] - 1] + [width] * n_layers + [1]
+    shapes = [(n_networks, fan_out, fan_in + 1) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
     params = np.zeros(sum(int(np.prod(shape)) for shape in shapes), dtype=np.float32)
     grads = np.zeros_like(params)
     weights, grad_w, offset = [], [], 0
@@ -284,45 +294,54 @@ def train_mlp_ensemble(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, *
         weights.append(params[offset:offset + size].reshape(shape))
         grad_w.append(grads[offset:offset + size].reshape(shape))
         offset += size
+    # the hidden-to-hidden matrices' gradients, one (n_layers - 1, members, width, width + 1) block
+    grad_hidden = (grads[grad_w[0].size:grads.size - grad_w[-1].size].reshape((n_layers - 1,) + shapes[1])
+                   if n_layers > 1 else None)
     for w, (fan_in, fan_out) in zip(weights, zip(sizes[:-1], sizes[1:])):
-        limit = np.sqrt(6.0 / (fan_in + fan_out))  # Glorot uniform; the bias row stays zero
-        w[:, :fan_in] = rng.uniform(-limit, limit, size=(n_networks, fan_in, fan_out))
-    backward = [w[:, :-1].transpose(0, 2, 1) for w in weights]  # views: (members, out, in) without bias
-    layers = {size: _Layers(n_networks, size, sizes) for size in {min(batch_size, len(y)), len(y) % batch_size} if size}
+        limit = np.sqrt(6.0 / (fan_in + fan_out))  # Glorot uniform; the bias column stays zero
+        w[:, :, :fan_in] = rng.uniform(-limit, limit, size=(n_networks, fan_in, fan_out)).transpose(0, 2, 1)
+    backward = [w.transpose(0, 2, 1) for w in weights]  # views (members, in + 1, out)
+    layers = {size: _Layers(n_networks, size, sizes[0], n_layers, width)
+              for size in {min(batch_size, len(y)), len(y) % batch_size} if size}
     first_moment, second_moment, scratch = np.zeros_like(params), np.zeros_like(params), np.zeros_like(params)
     beta1, beta2 = np.float32(betas[0]), np.float32(betas[1])
-    one_minus_beta1, one_minus_beta2 = np.float32(1 - betas[0]), np.float32(1 - betas[1])
+    # sqrt(v) + eps = sqrt(1 - b2) (sqrt(v') + eps'), and m = (1 - b1) m'
+    scaled_epsilon = np.float32(epsilon / np.sqrt(1 - betas[1]))
+    moment_scale = (1 - betas[0]) / np.sqrt(1 - betas[1])
     step = 0
     for _ in range(epochs):
         order = np.argsort(rng.random((n_networks, len(y))), axis=1)
         for begin in range(0, len(y), batch_size):
             rows = order[:, begin:begin + batch_size]
             buffers = layers[rows.shape[1]]
-            buffers.hidden[0][...] = x[rows]
+            np.take(x, rows, axis=0, out=buffers.rows)
             for layer, w in enumerate(weights[:-1]):
-                hidden = buffers.hidden[layer + 1]
-                np.matmul(buffers.inputs[layer], w, out=hidden)
-                np.maximum(hidden, 0.0, out=hidden)
-            output = (buffers.inputs[-1] @ weights[-1])[..., 0]
-            delta = np.sign(output - y[rows])[..., None]
-            delta *= np.float32(1.0 / rows.shape[1])  # d MAE / d output
-            for layer in range(len(weights) - 1, -1, -1):
-                np.matmul(buffers.inputs[layer].transpose(0, 2, 1), delta, out=grad_w[layer])
-                if layer:
-                    delta = delta @ backward[layer]
-                    delta *= buffers.hidden[layer] > 0
+                hidden = buffers.hidden[layer]
+                np.matmul(w, buffers.inputs[layer], out=hidden[:, :-1])
+                np.maximum(hidden, 0.0, out=hidden)  # ReLU; the row of 1s stays
+            np.sign(buffers.hidden, out=buffers.slopes)  # ReLU's derivative: its output is 0 or > 0
+            output = (weights[-1] @ buffers.hidden[-1])[:, 0]
+            delta = np.sign(output - y[rows])[:, None]
+            delta *= np.float32(1.0 / rows.shape[1])  # d MAE / d output, (members, 1, batch)
+            np.matmul(delta, buffers.hidden[-1].transpose(0, 2, 1), out=grad_w[-1])
+            for layer in range(n_layers, 0, -1):
+                error = buffers.errors[layer - 1]
+                np.matmul(backward[layer], delta, out=error)
+                error *= buffers.slopes[layer - 1]
+                delta = error[:, :-1]
+            np.matmul(delta, buffers.rows, out=grad_w[0])
+            if grad_hidden is not None:
+                np.matmul(buffers.errors[1:, :, :-1], buffers.hidden[:-1].transpose(0, 1, 3, 2), out=grad_hidden)
             step += 1
-            rate = np.float32(learning_rate * np.sqrt(1 - betas[1] ** step) / (1 - betas[0] ** step))
-            first_moment *= beta1  # m = b1 m + (1 - b1) g
-            np.multiply(grads, one_minus_beta1, out=scratch)
-            first_moment += scratch
+            rate = np.float32(learning_rate * moment_scale * np.sqrt(1 - betas[1] ** step) / (1 - betas[0] ** step))
+            first_moment *= beta1
+            first_moment += grads
             grads *= grads
             second_moment *= beta2
-            grads *= one_minus_beta2
             second_moment += grads
             np.sqrt(second_moment, out=scratch)
-            scratch += epsilon
+            scratch += scaled_epsilon
             np.divide(first_moment, scratch, out=scratch)
             scratch *= rate
             params -= scratch
-    return MLPEnsemble([w.copy() for w in weights])
+    return MLPEnsemble([w.transpose(0, 2, 1).copy() for w in weights])

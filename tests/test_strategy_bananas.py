@@ -188,6 +188,21 @@ def test_mlp_ensemble_learns_and_members_differ():
     assert len(default.weights) == 11 and default.weights[0].shape == (5, 13, 20)
 
 
+@pytest.mark.parametrize("n_layers, n_rows", [(1, 70), (2, 32), (3, 5), (3, 70)])
+def test_mlp_ensemble_trains_as_the_batch_major_loop(n_layers, n_rows):
+    """The feature-major trainer is the earlier batch-major one (same draws, same steps) up to float32
+    rounding, for one batch, several with a smaller last one, and exact multiples of the batch size."""
+    from _mlp_baseline import train_baseline
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 2, size=(n_rows, 12)).astype(float)
+    y = rng.standard_normal(n_rows)
+    options = {"n_networks": 3, "n_layers": n_layers, "epochs": 10}
+    expected = train_baseline(x, y, np.random.default_rng(2), **options).predict(x[:9])
+    np.testing.assert_allclose(train_mlp_ensemble(x, y, np.random.default_rng(2), **options).predict(x[:9]),
+                               expected, atol=1e-4)
+
+
 def test_model_rounds_beat_uniform_samples(space):
     strategy = started(space, epochs=30)
     rounds = [[bowl(a) for a in play_round(strategy)] for _ in range(5)]
