@@ -43,7 +43,7 @@ EXIT_INTERRUPTED = 130
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``compare`` subcommand (``func`` = :func:`handler`)."""
     from nasbench.executors import EXECUTORS
-    from nasbench.planning import DEFAULT_BENCHMARKS, DEFAULT_EVALS, DEFAULT_SEEDS
+    from nasbench.planning import DEFAULT_BENCHMARKS, DEFAULT_EVALS, DEFAULT_LEFT_OUT, DEFAULT_SEEDS
     from nasbench.presets import PRESETS
 
     parser = subparsers.add_parser(
@@ -53,9 +53,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--preset", choices=sorted(PRESETS), help="a named study: "
                         + "; ".join(f"{p.name}: {p.description}" for p in PRESETS.values()))
     parser.add_argument("--benchmarks", nargs="+", metavar="NAME",
-                        help=f"benchmarks (default: {' '.join(DEFAULT_BENCHMARKS)}, those installed)")
+                        help=f"benchmarks (default: every shipped table, {' '.join(DEFAULT_BENCHMARKS)}, those "
+                             "installed; the default study takes ~55 s on 2 cores, report included)")
     parser.add_argument("--strategies", nargs="+", metavar="NAME",
-                        help="strategies (default: every registered one that fits each benchmark)")
+                        help="strategies (default: every registered one that fits each benchmark, but "
+                             + "; ".join(f"{name}: {why}" for name, why in DEFAULT_LEFT_OUT.items()) + ")")
     parser.add_argument("--option", action="append", default=[], metavar="STRATEGY.KEY=JSON",
                         help="a strategy option, e.g. rea.population_size=20 (repeatable)")
     parser.add_argument("--seeds", type=int, help=f"seeds 0..N-1 (default {DEFAULT_SEEDS})")

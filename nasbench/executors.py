@@ -145,12 +145,12 @@ def _run_local(todo: Sequence[RunSpec], jobs: int, execute: Execute, store: Stor
                 ok, value = reply
                 if not ok:
                     raise value
-                with deferred_interrupts():
-                    store(value)
-                if queue:
+                if queue:  # the next run first, so that the worker computes while the record is stored (fsync)
                     connection.send(queue.pop())
                 else:
                     del busy[connection]
+                with deferred_interrupts():
+                    store(value)
         finished = True
     finally:
         _stop(workers, graceful=finished)

@@ -13,6 +13,7 @@ and CI runs the same on 1,008 runs with the targets scaled down tenfold for time
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -59,3 +60,25 @@ def test_study_coordinator_memory_and_report_time(benchmark, tmp_path, monkeypat
     assert peak <= MEMORY_TARGET_MB
     # CPU time: on a machine shared with other jobs the wall clock measures them too
     assert cpu <= max(REPORT_TARGET_S * runs / 10_008, 5.0) * 1.5
+
+
+DEFAULT_STUDY_TARGET_S = 60.0
+
+
+@pytest.mark.slow
+def test_the_default_study_with_its_report_takes_under_a_minute(benchmark, tmp_path):
+    """``nasbench compare`` with no arguments (every shipped table, 20 seeds, 100 evaluations), in a fresh
+    process as a user runs it: wall seconds on the idle 2-core machine, report included (measured 55 s)."""
+    out = tmp_path / "compare"
+
+    def default_study() -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "nasbench.cli", "compare", "--no-progress", "--out", str(out)],
+                       check=True, cwd=REPO, capture_output=True)
+        return time.perf_counter() - start
+
+    elapsed = benchmark.pedantic(default_study, rounds=1, iterations=1)
+    assert (out / "critical_difference.png").exists()
+    benchmark.extra_info.update(wall_s=elapsed, load_after=os.getloadavg()[0])
+    print(f"default study: {elapsed:.1f} s wall (load {os.getloadavg()[0]:.1f} after)")
+    assert elapsed <= DEFAULT_STUDY_TARGET_S

@@ -62,6 +62,18 @@ def test_critical_difference_is_drawn_from_three_benchmarks(tmp_path, traces):
     assert "across 3 benchmarks" in (tmp_path / "report.md").read_text()
 
 
+def test_critical_difference_ranks_the_shared_strategies_over_every_benchmark(tmp_path, traces):
+    # hyperband runs only on the learning-curve tables: the strategies that ran everywhere are ranked over
+    # all six benchmarks, and all four over the three they shared (not only over those three)
+    curves = [simulate.run(s, b, seed=i, max_evals=12) for b in ("mlp-mnist1d", "mlp-mnist1d-noisy", "nb201-mnist1d")
+              for s in ("rs", "rea", "ga", "hyperband") for i in range(2)]
+    write_report(tmp_path, runs_frame([*traces, *curves]), [t.meta for t in [*traces, *curves]],
+                 sections=("critical-difference",))
+    text = (tmp_path / "report.md").read_text()
+    assert "3 strategies across 6 benchmarks" in text and "4 strategies across 3 benchmarks" in text
+    assert (tmp_path / "critical_difference.png").exists()
+
+
 def test_time_figure_is_drawn_for_a_table_with_training_costs(tmp_path):
     traces = [simulate.run(s, "mlp-mnist1d", seed=i, max_time=30.0) for s in ("rs", "hyperband") for i in range(2)]
     paths = write_report(tmp_path, runs_frame(traces), [t.meta for t in traces])

@@ -10,7 +10,15 @@ import pytest
 from scipy import stats as scipy_stats
 
 from nasbench.errors import NasbenchError
-from nasbench.report.stats import critical_difference, final_table, holm, nemenyi_q, paired_wilcoxon, regression
+from nasbench.report.stats import (
+    critical_difference,
+    final_table,
+    holm,
+    nemenyi_q,
+    paired_wilcoxon,
+    rankable_groups,
+    regression,
+)
 
 # q_0.05 for k = 2..10 as published (Demšar 2006; ../shared/reference/strategies.md)
 Q_005 = [1.960, 2.343, 2.569, 2.728, 2.850, 2.949, 3.031, 3.102, 3.164]
@@ -51,6 +59,16 @@ def test_cliques_join_strategies_closer_than_the_cd():
     result = critical_difference(final)
     assert result.critical_difference > 2  # N = 2 benchmarks cannot separate anything
     assert result.groups() == [("a", "b", "c")]
+
+
+def test_strategies_that_ran_on_fewer_benchmarks_leave_the_shared_ranking_whole():
+    shared = [_final({"a": [0.1], "b": [0.2]}, benchmark=f"x{i}") for i in range(5)]
+    extra = [_final({"a": [0.1], "b": [0.2], "c": [0.0]}, benchmark=f"y{i}") for i in range(3)]
+    final = pd.concat([*shared, *extra])
+    assert critical_difference(final).n_blocks == 3  # every strategy: only where c ran
+    assert critical_difference(final, strategies=["a", "b"]).n_blocks == 8
+    assert rankable_groups(final) == [(("a", "b"), tuple(f"{p}{i}" for p, n in (("x", 5), ("y", 3)) for i in range(n))),
+                                      (("a", "b", "c"), ("y0", "y1", "y2"))]
 
 
 def test_critical_difference_needs_two_strategies():

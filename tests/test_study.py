@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from nasbench.errors import NasbenchError
+from nasbench.planning import DEFAULT_LEFT_OUT
 from nasbench.simulate import run, strategy_registry
 from nasbench.study import STUDY_MAGIC, StudyFile, execute, plan, run_study
 
@@ -34,7 +35,31 @@ def test_default_plan_selects_strategies_by_capability_flags():
     for name, cls in registry.items():
         # nbgraph has one fidelity; a strategy that transfers needs prior tasks, which this plan has none of
         unfit = cls.multi_fidelity or cls.trains_live or cls.multi_objective or getattr(cls, "transfers", False)
-        assert (name in chosen) == (not unfit), name
+        assert (name in chosen) == (not unfit and name not in DEFAULT_LEFT_OUT), name
+
+
+def test_the_default_study_covers_every_shipped_table_and_ranks_over_all_of_them():
+    import pandas as pd
+
+    from nasbench.benchmark import DATA_DIR
+    from nasbench.manifest import read
+    from nasbench.report.sections import MIN_CD_BENCHMARKS
+    from nasbench.report.stats import rankable_groups
+
+    specs = plan()
+    shipped = set(read(DATA_DIR)["tables"])
+    assert {spec.benchmark for spec in specs} == shipped and len(shipped) >= 13
+    assert {spec.seed for spec in specs} == set(range(20)) and {spec.max_evals for spec in specs} == {100}
+    registry = strategy_registry()
+    for name in shipped:  # every fitting strategy on every table, the measured exceptions aside
+        chosen = {spec.strategy for spec in specs if spec.benchmark == name}
+        multi_fidelity = {s for s in chosen if registry[s].multi_fidelity}
+        assert bool(multi_fidelity) == name.startswith(("mlp-", "nb201-")), name
+        assert {"rs", "rea", "tpe", "gp-bo"} <= chosen and not chosen & set(DEFAULT_LEFT_OUT), name
+    final = pd.DataFrame([(s.benchmark, s.strategy, s.seed, 0.0) for s in specs],
+                         columns=["benchmark", "strategy", "seed", "regret"])
+    strategies, benchmarks = rankable_groups(final)[0]  # the critical-difference diagram's first group
+    assert len(benchmarks) == len(shipped) >= 9 >= MIN_CD_BENCHMARKS and len(strategies) >= 8
 
 
 def test_named_strategy_that_fits_no_benchmark_is_an_error():

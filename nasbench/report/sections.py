@@ -44,7 +44,14 @@ from nasbench.report.anytime import STATISTICS, aggregate, anytime
 from nasbench.report.figures import plot_anytime, plot_critical_difference, plot_ecdf, plot_ranks
 from nasbench.report.ranks import average_rank
 from nasbench.report.robust import MAX_SEEDS, RESAMPLES
-from nasbench.report.stats import BASELINE, RANK_SUM_TEXT, WILCOXON_TEXT, critical_difference, final_table
+from nasbench.report.stats import (
+    BASELINE,
+    RANK_SUM_TEXT,
+    WILCOXON_TEXT,
+    critical_difference,
+    final_table,
+    rankable_groups,
+)
 from nasbench.simulate import TraceMeta
 
 #: a critical-difference diagram ranks strategies across benchmarks; with fewer blocks the Nemenyi
@@ -229,27 +236,44 @@ def faithfulness_table(report: ReportData) -> Section | None:
 
 @section("critical-difference")
 def critical_difference_diagram(report: ReportData) -> Section | None:
-    strategies = sorted(report.finals["strategy"].unique())
-    if len(strategies) < 2:
+    """Demšar's diagram for each group of :func:`~nasbench.report.stats.rankable_groups` with enough
+    benchmarks: the strategies that ran everywhere first, then (in a study where, say, multi-fidelity
+    strategies ran only on the tables with fidelities) every strategy over the tables they shared."""
+    if report.finals["strategy"].nunique() < 2:
         return None
     heading = "Critical-difference diagram"
-    try:
-        cd = critical_difference(report.finals, alpha=report.alpha)
-        n = cd.n_blocks  # benchmarks on which every strategy ran
-    except NasbenchError:
-        n = 0
-    if n < MIN_CD_BENCHMARKS:
+    drawn, left = [], []
+    for strategies, benchmarks in rankable_groups(report.finals):
+        if len(strategies) < 2:
+            continue
+        if len(benchmarks) < MIN_CD_BENCHMARKS:
+            left.append(f"{len(strategies)} strategies ran together on only {len(benchmarks)} "
+                        f"benchmark{'s' if len(benchmarks) != 1 else ''} ({', '.join(benchmarks)})")
+            continue
+        drawn.append(critical_difference(report.finals, alpha=report.alpha, strategies=strategies))
+    if not drawn:
+        n = max((len(b) for s, b in rankable_groups(report.finals) if len(s) >= 2), default=0)
         return Section(heading, f"Not drawn: the diagram ranks strategies across benchmarks, and this study has "
-                       f"{n} benchmark{'s' if n != 1 else ''}. With fewer than {MIN_CD_BENCHMARKS} the Nemenyi "
-                       f"critical difference spans more than the ranks can differ (the Friedman test needs "
-                       f"{MIN_CD_BENCHMARKS} or more blocks to mean anything); see the final-regret table's paired "
-                       "tests instead.")
-    figure, ax = plt.subplots(figsize=(9, 1.6 + 0.3 * len(strategies)))
-    plot_critical_difference(cd, ax)
-    return Section(heading, f"Average rank of mean final test regret across {cd.n_blocks} benchmarks (seeds "
-                   f"averaged first; 1 = best); Friedman chi-square {cd.statistic:.3g}, p = {cd.p_value:.3g}; "
-                   f"Nemenyi CD = {cd.critical_difference:.3g} at alpha {report.alpha}. Bars join strategies "
-                   "not significantly different.", image=report.save(figure, "critical_difference.png"))
+                       f"{n} benchmark{'s' if n != 1 else ''} on which two or more strategies all ran. With fewer "
+                       f"than {MIN_CD_BENCHMARKS} the Nemenyi critical difference spans more than the ranks can "
+                       f"differ (the Friedman test needs {MIN_CD_BENCHMARKS} or more blocks to mean anything); see "
+                       "the final-regret table's paired tests instead.")
+    heights = [1.6 + 0.3 * len(cd.ranks) for cd in drawn]
+    figure, axes = plt.subplots(len(drawn), 1, figsize=(9, sum(heights)), squeeze=False,
+                                gridspec_kw={"height_ratios": heights})
+    for cd, ax in zip(drawn, axes.ravel()):
+        plot_critical_difference(cd, ax)
+    figure.subplots_adjust(left=0.02, right=0.98, top=1 - 0.35 / sum(heights), bottom=0.02, hspace=0.35)
+    diagrams = [f"{len(cd.ranks)} strategies across {cd.n_blocks} benchmarks: Friedman chi-square "
+                f"{cd.statistic:.3g}, p = {cd.p_value:.3g}, Nemenyi CD = {cd.critical_difference:.3g}" for cd in drawn]
+    scope = ("" if len(drawn) == 1 and not left else
+             " Not every strategy ran on every benchmark (multi-fidelity strategies, for one, run only on tables with "
+             "several fidelities), so the first diagram ranks the strategies that ran on all of them and the "
+             "next rank larger sets over the benchmarks those shared.")
+    missing = f" Not drawn: {'; '.join(left)} (fewer than {MIN_CD_BENCHMARKS})." if left else ""
+    return Section(heading, f"Average rank of mean final test regret (seeds averaged first; 1 = best) at alpha "
+                   f"{report.alpha}; {'; '.join(diagrams)}. Bars join strategies not significantly different."
+                   + scope + missing, image=report.save(figure, "critical_difference.png"))
 
 
 @section("ecdf")

@@ -6,7 +6,8 @@
   seeds a test of that effect needs at 80 % power (:mod:`nasbench.report.robust`).
 * :func:`critical_difference` — Friedman test across benchmarks (blocks = benchmarks, seeds averaged
   first) and the Nemenyi critical difference ``CD = q_alpha sqrt(k(k+1)/(6N))``, with ``q_alpha`` the
-  studentized range quantile over ``sqrt(2)`` (Demšar 2006).
+  studentized range quantile over ``sqrt(2)`` (Demšar 2006); :func:`rankable_groups` says which
+  strategies it can rank over which benchmarks when not every strategy ran on every table.
 * :func:`regression` — the regression gate: per benchmark x strategy, a one-sided Mann-Whitney U test
   of "the new final regrets are stochastically larger than the baseline's", Holm-corrected over all
   the pairs tested.
@@ -27,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -175,8 +177,12 @@ class CriticalDifference:
         return cliques
 
 
-def critical_difference(final: pd.DataFrame, *, metric: str = "regret", alpha: float = 0.05) -> CriticalDifference:
+def critical_difference(final: pd.DataFrame, *, metric: str = "regret", alpha: float = 0.05,
+                        strategies: Sequence[str] | None = None) -> CriticalDifference:
     """Friedman + Nemenyi over benchmarks; the seeds of each benchmark x strategy are averaged first.
+
+    The blocks are the benchmarks on which every strategy ran; ``strategies`` ranks only those
+    (default: all), so that a study whose strategies ran on different tables can rank the ones they share.
 
     Example:
         >>> final = pd.DataFrame({"benchmark": ["a", "a", "b", "b"], "strategy": ["x", "y"] * 2,
@@ -184,6 +190,8 @@ def critical_difference(final: pd.DataFrame, *, metric: str = "regret", alpha: f
         >>> critical_difference(final).ranks.to_dict()
         {'x': 1.0, 'y': 2.0}
     """
+    if strategies is not None:
+        final = final[final["strategy"].isin(strategies)]
     means = final.groupby(["benchmark", "strategy"])[metric].mean().unstack("strategy").dropna(how="any")
     k, n = means.shape[1], means.shape[0]
     if k < 2 or n < 1:
@@ -195,6 +203,29 @@ def critical_difference(final: pd.DataFrame, *, metric: str = "regret", alpha: f
         statistic, p_value = float(result.statistic), float(result.pvalue)
     cd = nemenyi_q(k, alpha) * math.sqrt(k * (k + 1) / (6 * n))
     return CriticalDifference(ranks, n, statistic, p_value, cd, alpha)
+
+
+def rankable_groups(final: pd.DataFrame) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The ``(strategies, benchmarks)`` groups a critical-difference diagram can rank: the strategies
+    that ran on every benchmark, across all benchmarks; then, for each larger set of strategies that
+    ran together on some benchmarks, that set across the benchmarks where all of it ran (most
+    benchmarks first). A study whose strategies all ran everywhere has one group.
+
+    Example:
+        >>> final = pd.DataFrame({"benchmark": ["a", "a", "b", "b", "b"], "strategy": ["x", "y", "x", "y", "z"],
+        ...                       "seed": 0, "regret": 0.1})
+        >>> rankable_groups(final)
+        [(('x', 'y'), ('a', 'b')), (('x', 'y', 'z'), ('b',))]
+    """
+    ran = {benchmark: frozenset(group["strategy"]) for benchmark, group in final.groupby("benchmark")}
+    candidates = [frozenset.intersection(*ran.values()), *ran.values()] if ran else []
+    groups: dict[frozenset[str], tuple[str, ...]] = {}
+    for strategies in candidates:
+        if strategies not in groups:
+            groups[strategies] = tuple(sorted(b for b, names in ran.items() if strategies <= names))
+    first = candidates[0] if candidates else frozenset()
+    order = sorted(groups, key=lambda names: (names != first, -len(groups[names]), sorted(names)))
+    return [(tuple(sorted(names)), groups[names]) for names in order]
 
 
 def holm(p_values: np.ndarray | list[float]) -> np.ndarray:
