@@ -361,7 +361,7 @@ class Table:
     def archs(self) -> np.ndarray:
         """Canonical architecture strings of the rows (decoded on first use)."""
         if "_archs" not in self._cache:
-            self._cache["_archs"] = np.char.decode(self.dataset("index/arch"), "ascii")
+            self._cache["_archs"] = self.dataset("index/arch").astype("U")  # strict ASCII, 10x np.char.decode
         return self._cache["_archs"]
 
     @property
