@@ -54,7 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         + "; ".join(f"{p.name}: {p.description}" for p in PRESETS.values()))
     parser.add_argument("--benchmarks", nargs="+", metavar="NAME",
                         help=f"benchmarks (default: every shipped table, {' '.join(DEFAULT_BENCHMARKS)}, those "
-                             "installed; the default study takes ~55 s on 2 cores, report included)")
+                             "installed; the default study takes ~45 s on 2 idle cores, report included)")
     parser.add_argument("--strategies", nargs="+", metavar="NAME",
                         help="strategies (default: every registered one that fits each benchmark, but "
                              + "; ".join(f"{name}: {why}" for name, why in DEFAULT_LEFT_OUT.items()) + ")")

@@ -30,8 +30,8 @@ DEFAULT_EVALS = 100
 #: strategies that fit the default tables but are not among the default strategies, for the time they
 #: would add to the default study (measured; named with ``strategies``, they run)
 DEFAULT_LEFT_OUT = {
-    "bananas": "a 100-evaluation run costs 0.25-0.28 s of CPU (gp-bo 0.13-0.14 s, the rest together 0.08 s), "
-               "so its 260 runs would add ~68 CPU-s, ~34 s on 2 cores, to a study of ~55 s",
+    "bananas": "a 100-evaluation run costs 0.25-0.34 s of CPU (gp-bo 0.16-0.19 s, the rest together 0.08 s), "
+               "so its 260 runs would add ~75 CPU-s, ~38 s on 2 cores, to a study of ~45 s",
 }
 
 

@@ -85,7 +85,8 @@ class AshaTpe(Asha):
             return None
         ranked = sorted(told, key=lambda t: (-self._reached[t][0], -self._reached[t][1], t))
         below = ranked[:n_below(len(told))]
-        above = [t for t in range(len(self._trials)) if t not in set(below) and
+        chosen = set(below)
+        above = [t for t in range(len(self._trials)) if t not in chosen and
                  (t in self._reached or t in self._in_flight)]
         return self._genes(below), self._genes(above)
 

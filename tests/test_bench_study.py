@@ -68,7 +68,8 @@ DEFAULT_STUDY_TARGET_S = 60.0
 @pytest.mark.slow
 def test_the_default_study_with_its_report_takes_under_a_minute(benchmark, tmp_path):
     """``nasbench compare`` with no arguments (every shipped table, 20 seeds, 100 evaluations), in a fresh
-    process as a user runs it: wall seconds on the idle 2-core machine, report included (measured 55 s)."""
+    process as a user runs it: wall seconds on the idle 2-core machine, report included (measured 43 s
+    idle; 52-55 s at load 1-2)."""
     out = tmp_path / "compare"
 
     def default_study() -> float:

@@ -28,33 +28,48 @@ SEEDS = (0, 1, 2)
 CHUNK = 50
 
 
-def rescore(table: str, step: int, name: str, worker: int, workers: int) -> None:
-    """Recompute proxy ``name`` (values and seconds) in every chunk of ``table`` already written."""
+def _setup(table: str):
     torch.set_num_threads(1)
     bench = nasbench.load(table)
-    schedule, data = store.schedule_of(bench.table), load_dataset(str(bench.table.extra["dataset"]))
+    return bench, store.schedule_of(bench.table), load_dataset(str(bench.table.extra["dataset"]))
+
+
+def _score(bench, schedule, data, rows: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Proxies ``names`` of ``rows`` at every init seed: values and CPU seconds, (rows, seeds, names)."""
+    values = np.full((len(rows), len(SEEDS), len(names)), np.nan)
+    seconds = np.full_like(values, np.nan)
+    for i, row in enumerate(rows):
+        for j, seed in enumerate(SEEDS):
+            timings: dict[str, float] = {}
+            scores = proxies(bench.space, bench.space.arch_of_row(int(row)), seed=seed, schedule=schedule,
+                             data=data, names=names, timings=timings)
+            values[i, j] = [scores[name] for name in names]
+            seconds[i, j] = [timings[name] for name in names]
+    return values, seconds
+
+
+def _save(path: Path, chunk: dict[str, np.ndarray]) -> None:
+    partial = path.with_suffix(".part.npz")
+    np.savez(partial, **chunk)
+    partial.replace(path)
+
+
+def rescore(table: str, step: int, name: str, worker: int, workers: int) -> None:
+    """Recompute proxy ``name`` (values and seconds) in every chunk of ``table`` already written."""
+    bench, schedule, data = _setup(table)
     paths = sorted((Path(__file__).parent / "chunks").glob(f"{table}-s{step}-*.npz"))
     for index, path in enumerate(paths):
         if index % workers != worker - 1:
             continue
         chunk = dict(np.load(path))
         k = [str(n) for n in chunk["names"]].index(name)
-        for i, row in enumerate(chunk["rows"]):
-            for j, seed in enumerate(SEEDS):
-                timings: dict[str, float] = {}
-                chunk["values"][i, j, k] = proxies(bench.space, bench.space.arch_of_row(int(row)), seed=seed,
-                                                   schedule=schedule, data=data, names=(name,),
-                                                   timings=timings)[name]
-                chunk["seconds"][i, j, k] = timings[name]
-        partial = path.with_suffix(".part.npz")
-        np.savez(partial, **chunk)
-        partial.replace(path)
+        values, seconds = _score(bench, schedule, data, chunk["rows"], (name,))
+        chunk["values"][:, :, k], chunk["seconds"][:, :, k] = values[:, :, 0], seconds[:, :, 0]
+        _save(path, chunk)
 
 
 def main(table: str, step: int, worker: int = 1, workers: int = 1) -> None:
-    torch.set_num_threads(1)
-    bench = nasbench.load(table)
-    schedule, data = store.schedule_of(bench.table), load_dataset(str(bench.table.extra["dataset"]))
+    bench, schedule, data = _setup(table)
     rows = np.arange(0, bench.space.size, step)
     out = Path(__file__).parent / "chunks"
     out.mkdir(exist_ok=True)
@@ -65,18 +80,8 @@ def main(table: str, step: int, worker: int = 1, workers: int = 1) -> None:
         if path.exists():
             continue
         chunk = rows[first:first + CHUNK]
-        values = np.full((len(chunk), len(SEEDS), len(PROXIES)), np.nan)
-        seconds = np.full_like(values, np.nan)
-        for i, row in enumerate(chunk):
-            for j, seed in enumerate(SEEDS):
-                timings: dict[str, float] = {}
-                scores = proxies(bench.space, bench.space.arch_of_row(int(row)), seed=seed, schedule=schedule,
-                                 data=data, timings=timings)
-                values[i, j] = [scores[name] for name in PROXIES]
-                seconds[i, j] = [timings[name] for name in PROXIES]
-        partial = path.with_suffix(".part.npz")
-        np.savez(partial, rows=chunk, values=values, seconds=seconds, names=np.array(list(PROXIES)))
-        partial.replace(path)
+        values, seconds = _score(bench, schedule, data, chunk, tuple(PROXIES))
+        _save(path, {"rows": chunk, "values": values, "seconds": seconds, "names": np.array(list(PROXIES))})
 
 
 if __name__ == "__main__":
