@@ -243,7 +243,8 @@ def critical_difference_diagram(report: ReportData) -> Section | None:
         return None
     heading = "Critical-difference diagram"
     drawn, left = [], []
-    for strategies, benchmarks in rankable_groups(report.finals):
+    groups = rankable_groups(report.finals)
+    for strategies, benchmarks in groups:
         if len(strategies) < 2:
             continue
         if len(benchmarks) < MIN_CD_BENCHMARKS:
@@ -252,7 +253,7 @@ def critical_difference_diagram(report: ReportData) -> Section | None:
             continue
         drawn.append(critical_difference(report.finals, alpha=report.alpha, strategies=strategies))
     if not drawn:
-        n = max((len(b) for s, b in rankable_groups(report.finals) if len(s) >= 2), default=0)
+        n = max((len(b) for s, b in groups if len(s) >= 2), default=0)
         return Section(heading, f"Not drawn: the diagram ranks strategies across benchmarks, and this study has "
                        f"{n} benchmark{'s' if n != 1 else ''} on which two or more strategies all ran. With fewer "
                        f"than {MIN_CD_BENCHMARKS} the Nemenyi critical difference spans more than the ranks can "
