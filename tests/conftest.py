@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the repository, shared fixtures and a scratch copy of a table."""
+"""Shared fixtures: paths to the repository, its test data and a scratch copy of a table."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from nasbench.train import numerics
 
 # Training in this process uses the kernels the shipped tables were built with; pinned before any test
 # imports torch (otherwise every training call would start a pinned child process).
-numerics.pin("avx2")
+numerics.pin(numerics.DEFAULT_KERNELS)
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-NATS_FIXTURES = SHARED / "fixtures" / "nats"
+#: real NATS-Bench sample files (MIT licence; tests/fixtures/nats/README.md, data/NOTICE)
+NATS_FIXTURES = REPO / "tests" / "fixtures" / "nats"
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-NATS_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "nats"
+NATS_DIR = Path(__file__).resolve().parent / "fixtures" / "nats"
 TSS_SAMPLE = NATS_DIR / "NATS-tss-v1_0-3ffb9-simple"
 SSS_SAMPLE = NATS_DIR / "NATS-sss-v1_0-50262-simple"
 

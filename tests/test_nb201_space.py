@@ -15,7 +15,6 @@ from nasbench.spaces.nb201 import Nb201Space
 META = NATS_FIXTURES / "NATS-tss-v1_0-3ffb9-simple" / "meta.pickle.pbz2"
 
 
-@pytest.mark.skipif(not META.is_file(), reason="shared NATS fixtures are not beside the checkout")
 def test_string_index_mapping_matches_the_nats_meta_file() -> None:
     with bz2.open(META) as f:
         meta = restricted_load(f, (), what="NATS meta")
