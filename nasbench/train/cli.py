@@ -10,6 +10,7 @@ import argparse
 import shlex
 
 from nasbench.errors import NasbenchError
+from nasbench.train.schedule import Schedule
 
 
 def _seeds(text: str) -> list[int]:
@@ -40,8 +41,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="recompute batch-norm statistics over the training examples before each evaluation")
     parser.add_argument("--clock", choices=("wall", "process"), default=None,
                         help="what train_time measures: wall seconds (default) or CPU seconds of the training process")
-    parser.add_argument("--cpu-kernels", choices=("avx2", "native"), default=None,
-                        help="CPU kernels torch trains with: avx2 (default; the shipped tables') or the CPU's own")
+    parser.add_argument("--cpu-kernels", choices=("portable", "avx2", "native"), default=None,
+                        help="CPU kernels torch trains with: portable (default; the same bits on every x86-64 CPU, "
+                             "the shipped tables'), avx2 (the earlier pin) or the CPU's own")
     parser.add_argument("--train-examples", type=int, default=None,
                         help="train on the first N examples of the training split (default: all)")
     parser.add_argument("--limit", type=int, default=None, help="stop after this many entries")
@@ -65,6 +67,14 @@ def _command(args: argparse.Namespace) -> str:
     return shlex.join(words)
 
 
+def schedule_of(args: argparse.Namespace) -> Schedule:
+    """The schedule a parsed ``nasbench build`` command trains with (defaults where a flag is absent)."""
+    given = {"channels": args.channels, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+             "train_examples": args.train_examples, "precise_bn": args.precise_bn or None, "clock": args.clock,
+             "cpu_kernels": args.cpu_kernels}
+    return Schedule(epochs=args.epochs, **{key: value for key, value in given.items() if value is not None})
+
+
 def handler(args: argparse.Namespace) -> int:
     """Run ``nasbench build``; bad input raises :class:`NasbenchError` for the main CLI to print."""
     import importlib.util
@@ -76,19 +86,13 @@ def handler(args: argparse.Namespace) -> int:
                             f"build: {numerics.INSTALL_HINT}")
     if args.epochs < 1:
         raise NasbenchError(f"--epochs must be at least 1, not {args.epochs}")
-    from nasbench.train.schedule import Schedule
-
-    given = {"channels": args.channels, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
-             "train_examples": args.train_examples, "precise_bn": args.precise_bn or None, "clock": args.clock,
-             "cpu_kernels": args.cpu_kernels}
-    overrides = {key: value for key, value in given.items() if value is not None}
-    numerics.pin(overrides.get("cpu_kernels", "avx2"))  # this process trains with one worker: pin before torch
+    schedule = schedule_of(args)
+    numerics.pin(schedule.cpu_kernels)  # this process trains with one worker: pin before torch
     from nasbench.train.builder import build
 
     summary = build(args.space, dataset=args.dataset, seeds=args.seeds, epochs=args.epochs, out=args.out,
                     archs_file=args.archs, device=args.device, workers=args.workers, chunk=args.chunk,
-                    schedule=Schedule(epochs=args.epochs, **overrides), limit=args.limit,
-                    command=_command(args))
+                    schedule=schedule, limit=args.limit, command=_command(args))
     print(f"{summary.path}: trained {summary.trained} entries in {summary.wall_seconds:.0f} s; "
           f"{summary.remaining} still missing")
     return 0

@@ -1,30 +1,42 @@
-"""What decides a trained network's numbers besides its schedule, and how nasbench pins it.
+"""What decides a trained network's numbers besides its schedule, and how nasbench makes them portable.
 
 Training is deterministic for one process (generators, one thread, deterministic algorithms), but
-the same torch build computes different bits on different CPUs: it dispatches its own kernels
-(ATen) and oneDNN's convolutions to the widest instruction set the CPU offers. A rounding
-difference of one unit in the last place at the first step grows, over a few hundred SGD steps, to
-several points of accuracy: on 30 random ``nb201-mnist1d`` cells retrained with the table's own
-schedule, AVX-512 kernels gave a different training curve for every cell (largest validation
-difference 0.043), while AVX2 kernels (``ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2``)
-reproduced all 30 bit for bit; ``mlp-mnist1d`` reproduces bit for bit under AVX2 too. Both shipped
-tables were therefore built with AVX2 kernels, and every table records its :class:`Numerics`.
+the same torch build computes different bits on different CPUs, because four libraries inside it
+choose their code by the CPU they find: ATen's own kernels (``ATEN_CPU_CAPABILITY``: default, AVX2,
+AVX-512), oneDNN's convolutions (``ONEDNN_MAX_CPU_ISA``), NNPACK's convolutions (AVX2 or none) and
+MKL's matrix products. A rounding difference of one unit in the last place at the first step grows,
+over a few hundred SGD steps, to points of accuracy (0.024 train accuracy on an ``nb201-mnist1d``
+cell between two AVX-512 CPUs, both with ATen and oneDNN pinned to AVX2: MKL still chose its own
+kernels).
 
-``cpu_kernels="avx2"`` (the default schedule) pins both to AVX2, which every x86-64 CPU since 2013
-runs; ``"native"`` leaves the choice to the CPU (numbers then hold for that kind of CPU only). The
-variables must be set before torch runs its first kernel, so :func:`pin` is called at the start of
-nasbench's own training processes (``nasbench build``, the builder's workers); a process that ran
+``cpu_kernels="portable"`` (the default schedule) takes the one path every x86-64 CPU runs: ATen's
+``default`` kernels (SSE2, no runtime dispatch), MKL's conditional-numerical-reproducibility branch
+``MKL_CBWR=COMPATIBLE`` (the SSE2 code Intel documents as giving the same results on every Intel or
+compatible CPU), oneDNN and NNPACK switched off (convolutions then run as im2col plus MKL's product),
+one thread and deterministic algorithms. Measured on one AVX-512 machine with every other CPU
+emulated by capping the instruction sets (``ONEDNN_MAX_CPU_ISA`` SSE41/AVX2/AVX512_CORE/unset x
+``ATEN_CPU_CAPABILITY`` default/avx2/avx512, ``MKL_ENABLE_INSTRUCTIONS``, glibc's ``hwcaps`` without
+FMA or AVX): the portable mode gives the same bits in every cell, the AVX2 pin does not
+(``tests/test_portable_numerics.py``). It costs about 1.7x the training time of the AVX2 kernels.
+
+``"avx2"`` is the earlier pin (ATen and oneDNN at AVX2, MKL and NNPACK left to the CPU): its numbers
+hold only on CPUs whose MKL picks the same kernels. ``"native"`` leaves every choice to the CPU.
+The variables must be set before torch runs its first kernel, so :func:`pin` is called at the start
+of nasbench's own training processes (``nasbench build``, the builder's workers); a process that ran
 torch before (a notebook, a test session) trains in a pinned child process instead (see
-:func:`nasbench.train.trainer.train`). Torch is imported only by the functions that need it.
+:func:`nasbench.train.trainer.train`). The two switches that are torch flags, not variables, are set
+around each training run by :func:`backends`. Torch is imported only by the functions that need it.
 
 Example:
-    >>> KERNEL_ENV["avx2"]["ATEN_CPU_CAPABILITY"]
-    'avx2'
+    >>> KERNEL_ENV["portable"]["ATEN_CPU_CAPABILITY"], KERNEL_ENV["portable"]["MKL_CBWR"]
+    ('default', 'COMPATIBLE')
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -32,11 +44,16 @@ from nasbench.errors import NasbenchError
 
 #: environment variables that select the kernels, per ``cpu_kernels`` setting
 KERNEL_ENV: dict[str, dict[str, str]] = {
+    "portable": {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"},
     "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
     "native": {},
 }
+#: the setting a schedule gets unless it names another
+DEFAULT_KERNELS = "portable"
 #: what torch reports (``torch.backends.cpu.get_cpu_capability()``) once pinned, per setting
-_CAPABILITY = {"avx2": "AVX2"}
+_CAPABILITY = {"portable": "DEFAULT", "avx2": "AVX2"}
+#: settings that train with oneDNN and NNPACK switched off (both dispatch by the CPU they find)
+_NO_DISPATCHING_BACKENDS = {"portable"}
 #: the train extra pins torch==2.13.0, the CPU build the shipped tables were trained with
 INSTALL_HINT = 'pip install -e ".[train]"'
 
@@ -78,7 +95,7 @@ class Numerics:
 
 
 def check_kernels(cpu_kernels: str) -> None:
-    """Refuse a ``cpu_kernels`` setting other than ``avx2`` or ``native``."""
+    """Refuse a ``cpu_kernels`` setting other than ``portable``, ``avx2`` or ``native``."""
     if cpu_kernels not in KERNEL_ENV:
         raise NasbenchError(f"cpu_kernels must be one of {', '.join(KERNEL_ENV)}, not {cpu_kernels!r}")
 
@@ -87,6 +104,24 @@ def pin(cpu_kernels: str) -> None:
     """Select the kernels of ``cpu_kernels`` for this process; call it before torch runs a kernel."""
     check_kernels(cpu_kernels)
     os.environ.update(KERNEL_ENV[cpu_kernels])
+
+
+@contextmanager
+def backends(cpu_kernels: str) -> Iterator[None]:
+    """Within the block, oneDNN and NNPACK are off where ``cpu_kernels`` asks so (restored after)."""
+    import torch
+
+    if cpu_kernels not in _NO_DISPATCHING_BACKENDS:
+        yield
+        return
+    mkldnn, nnpack = torch.backends.mkldnn.enabled, torch._C._get_nnpack_enabled()
+    torch.backends.mkldnn.enabled = False
+    torch.backends.nnpack.set_flags(False)
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = mkldnn
+        torch.backends.nnpack.set_flags(nnpack)
 
 
 def is_pinned(cpu_kernels: str) -> bool:

@@ -43,8 +43,8 @@ import torch
 from torch import nn
 
 from nasbench.spaces.base import Arch, Space
-from nasbench.spaces.trainable import trainable
-from nasbench.train import models
+from nasbench.spaces.trainable import TrainableSpace, trainable
+from nasbench.train import models, numerics
 from nasbench.train.data import Mnist1d
 from nasbench.train.schedule import Schedule
 from nasbench.zero_cost import PROXY_NAMES, seconds_metric
@@ -178,24 +178,30 @@ def proxies(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mn
 
     ``timings``, when given, receives each proxy's measured CPU seconds (process time).
     """
-    from nasbench.train.trainer import _seed_of
-
     space_ = trainable(space)
     arch = space.check(arch)
     text = space.encode(arch)
     x = torch.from_numpy(np.ascontiguousarray(data.x_train[:schedule.batch_size]))
     y = torch.from_numpy(np.ascontiguousarray(data.y_train[:schedule.batch_size]))
     scores: dict[str, float] = {}
-    for name in names:
-        start = time.process_time()
-        model = space_.build_model(arch, schedule, torch.Generator().manual_seed(_seed_of(seed, text, "dropout")))
-        models.initialise(model, torch.Generator().manual_seed(_seed_of(seed, text, "init")))
-        model.train()
-        value = PROXIES[name](model, x, y, torch.Generator().manual_seed(_seed_of(seed, text, name)))
-        scores[name] = value if math.isfinite(value) else math.nan
-        if timings is not None:
-            timings[name] = time.process_time() - start
+    with numerics.backends(schedule.cpu_kernels):
+        for name in names:
+            scores[name] = _score(space_, arch, name, text, seed=seed, schedule=schedule, x=x, y=y, timings=timings)
     return scores
+
+
+def _score(space: TrainableSpace, arch: Arch, name: str, text: str, *, seed: int, schedule: Schedule,
+           x: torch.Tensor, y: torch.Tensor, timings: dict[str, float] | None) -> float:
+    from nasbench.train.trainer import _seed_of
+
+    start = time.process_time()
+    model = space.build_model(arch, schedule, torch.Generator().manual_seed(_seed_of(seed, text, "dropout")))
+    models.initialise(model, torch.Generator().manual_seed(_seed_of(seed, text, "init")))
+    model.train()
+    value = PROXIES[name](model, x, y, torch.Generator().manual_seed(_seed_of(seed, text, name)))
+    if timings is not None:
+        timings[name] = time.process_time() - start
+    return value if math.isfinite(value) else math.nan
 
 
 def proxy_metrics(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mnist1d) -> dict[str, float]:

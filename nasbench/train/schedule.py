@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nasbench.errors import NasbenchError
-from nasbench.train.numerics import Numerics, check_kernels
+from nasbench.train.numerics import DEFAULT_KERNELS, Numerics, check_kernels
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ class Schedule:
     (single-threaded) training process, which other jobs on the machine do not inflate (CPU only).
 
     ``cpu_kernels`` selects the CPU kernels torch trains with (:mod:`nasbench.train.numerics`):
-    ``"avx2"`` (the kernels both shipped tables were built with) or ``"native"``.
+    ``"portable"`` (the same bits on every x86-64 CPU; the shipped tables'), ``"avx2"`` (the earlier
+    pin, kept to read older tables) or ``"native"``.
     """
 
     epochs: int
@@ -55,7 +56,7 @@ class Schedule:
     train_examples: int | None = None
     precise_bn: bool = False
     clock: str = "wall"
-    cpu_kernels: str = "avx2"
+    cpu_kernels: str = DEFAULT_KERNELS
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.channels < 1 or self.cells_per_stage < 1 or (

@@ -100,8 +100,8 @@ def train(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mnis
 
     On the CPU, a process whose kernels are not those of ``schedule.cpu_kernels`` (torch ran before
     :func:`numerics.pin`) trains in a fresh pinned process (:mod:`nasbench.train.pinned`, a few
-    seconds to start). The thread count and deterministic-algorithms setting are changed for the run
-    and restored after.
+    seconds to start). The thread count, the deterministic-algorithms setting and the backends the
+    kernels setting switches off (:func:`numerics.backends`) are changed for the run and restored after.
     """
     trainable(space)
     if check_device(device).type == "cpu" and not numerics.is_pinned(schedule.cpu_kernels):
@@ -118,7 +118,8 @@ def _train_here(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data
         if device == "cpu":
             torch.set_num_threads(schedule.threads)
         torch.use_deterministic_algorithms(True, warn_only=True)
-        return _train(space, arch, seed=seed, schedule=schedule, data=data, device=device)
+        with numerics.backends(schedule.cpu_kernels):
+            return _train(space, arch, seed=seed, schedule=schedule, data=data, device=device)
     finally:
         torch.set_num_threads(threads)
         torch.use_deterministic_algorithms(deterministic)
