@@ -39,6 +39,10 @@ class Job(NamedTuple):
     difference); ``tag`` is the strategy's own bookkeeping number (bracket, rung, ...). ``cost``, set
     only by a strategy that trains networks itself, is the simulated time of the training that
     produced ``arch`` (a search epoch); the evaluator charges it instead of the table's cost.
+    ``trial`` names the training run a job belongs to: jobs of one trial (a configuration promoted
+    up the rungs, resumed or restarted) read one table seed, as one network trained longer would; a
+    job without a trial, or with a trial not seen before, is a new training run and the loop draws
+    its seed afresh (syne-tune's tabular backend also fixes a trial's seed).
     Job and Result are immutable typed records made once per evaluation on the hot path, hence
     NamedTuples (about three times cheaper to build than frozen dataclasses).
     """
@@ -48,6 +52,7 @@ class Job(NamedTuple):
     resume_from: float | None = None
     tag: int = 0
     cost: float | None = None
+    trial: int | None = None
 
 
 class Result(NamedTuple):

@@ -189,6 +189,7 @@ def _loop(instance: StrategyProtocol, evaluator: TableEvaluator, loop_rng: np.ra
     incumbent = (-1, math.nan, math.nan)
     seed_draws: list[int] = []
     draw_position = 0
+    trial_seeds: dict[int, int] = {}  # the seed column of each trial that named itself
     ask, tell, evaluate = instance.ask, instance.tell, evaluator.evaluate
     heappush, heappop = heapq.heappush, heapq.heappop
     overhead = getattr(instance, "overhead", None)
@@ -202,10 +203,15 @@ def _loop(instance: StrategyProtocol, evaluator: TableEvaluator, loop_rng: np.ra
                 if job is None:
                     break
                 if n_seeds > 1:
-                    if draw_position == len(seed_draws):
-                        seed_draws, draw_position = loop_rng.integers(n_seeds, size=4096).tolist(), 0
-                    seed_column = seed_draws[draw_position]
-                    draw_position += 1
+                    trial = job.trial
+                    seed_column = trial_seeds.get(trial, -1) if trial is not None else -1
+                    if seed_column < 0:  # a new training run
+                        if draw_position == len(seed_draws):
+                            seed_draws, draw_position = loop_rng.integers(n_seeds, size=4096).tolist(), 0
+                        seed_column = seed_draws[draw_position]
+                        draw_position += 1
+                        if trial is not None:
+                            trial_seeds[trial] = seed_column
                 else:
                     seed_column = 0
                 evaluation = evaluate(job, seed_column)

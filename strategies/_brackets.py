@@ -124,6 +124,7 @@ class SynchronousHalving(Strategy):
         self._bracket = self._cycle[self._bracket_number % len(self._cycle)]
         self._stage = 0
         self._members: list[Arch] = []
+        self._first_trial = self._bracket_number * (1 << 32)  # trial numbers unique over the brackets
         self._asked = 0
         self._scores: dict[int, float] = {}
 
@@ -137,7 +138,7 @@ class SynchronousHalving(Strategy):
         if stage == 0:
             self._members.append(self.propose(fidelity))
         resume_from = self._rungs[bracket.rungs[stage - 1]] if self.resume and stage > 0 else None
-        return Job(self._members[position], fidelity, resume_from, tag=position)
+        return Job(self._members[position], fidelity, resume_from, tag=position, trial=self._first_trial + position)
 
     def tell(self, job: Job, result: Result) -> None:
         self.observe(job, result)

@@ -74,11 +74,11 @@ class Asha(Strategy):
         if promotion is None:
             trial = len(self._trials)
             self._trials.append(self.propose())
-            return Job(self._trials[trial], self._rungs[0], None, tag=trial)
+            return Job(self._trials[trial], self._rungs[0], None, tag=trial, trial=trial)
         k, trial = promotion
         self._promoted[k].add(trial)
         resume_from = self._rungs[k] if self.resume else None
-        return Job(self._trials[trial], self._rungs[k + 1], resume_from, tag=trial)
+        return Job(self._trials[trial], self._rungs[k + 1], resume_from, tag=trial, trial=trial)
 
     def tell(self, job: Job, result: Result) -> None:
         assert job.fidelity is not None  # every job names its rung

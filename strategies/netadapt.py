@@ -62,9 +62,10 @@ class NetAdapt(Strategy):
         self._short = next(f for f in context.fidelities if f >= self.short_fraction * final)
         self._final = final
         self._resource_index = self._resource_position()
+        self._probes = 0
         self._pending: list[Job] = self._first_jobs()
         self._waiting = len(self._pending)
-        self._told: list[tuple[Arch, float, float]] = []  # (arch, score, resource) of this iteration
+        self._told: list[tuple[Arch, float, float, int]] = []  # (arch, score, resource, trial) of this iteration
         self._current: Arch | None = None
         self._resource = self._budget_step = self._goal = 0.0
         self._done = False
@@ -86,10 +87,15 @@ class NetAdapt(Strategy):
         arch = self.space.sample(self.rng)
         if isinstance(self.space, MlpSpace):
             sizes = self.space.n_choices
-            return [Job((sizes[0] - 1, sizes[1] - 1, *arch[2:]), self._short)]
+            return [self._probe((sizes[0] - 1, sizes[1] - 1, *arch[2:]))]
         if isinstance(self.space, Nb201Space):
-            return [Job((NB201_COST_ORDER[0],) * len(arch), self._short)]
-        return [Job(sample, self._short) for sample in self.space.sample_batch(self.rng, self.n_probe)]
+            return [self._probe((NB201_COST_ORDER[0],) * len(arch))]
+        return [self._probe(sample) for sample in self.space.sample_batch(self.rng, self.n_probe)]
+
+    def _probe(self, arch: Arch) -> Job:
+        """A short-term evaluation of ``arch``: a new trial, which the long fine-tuning may resume."""
+        self._probes += 1
+        return Job(arch, self._short, trial=self._probes)
 
     def shrinks(self, arch: Arch) -> list[Arch]:
         """One smaller network per layer (see the module docstring), valid ones only."""
@@ -117,7 +123,7 @@ class NetAdapt(Strategy):
             return  # the long-term fine-tuning of a kept network: its score is the record, nothing to decide
         position = self._resource_index
         resource = result.cost if position is None else -result.objectives[position]
-        self._told.append((job.arch, result.score, resource))
+        self._told.append((job.arch, result.score, resource, job.trial or 0))
         self._waiting -= 1
         if self._waiting == 0 and not self._done:
             self._choose()
@@ -125,7 +131,7 @@ class NetAdapt(Strategy):
     def _choose(self) -> None:
         told, self._told = self._told, []
         if self._current is None:  # the start: the largest of the probes
-            arch, _, resource = max(told, key=lambda t: t[2])
+            arch, _, resource, trial = max(told, key=lambda t: t[2])
             self._budget_step, self._goal = self.step * resource, self.target * resource
         else:
             cut = [t for t in told if t[2] <= self._resource - self._budget_step] or \
@@ -133,9 +139,9 @@ class NetAdapt(Strategy):
             if not cut:
                 self._done = True
                 return
-            arch, _, resource = max(cut, key=lambda t: t[1])
+            arch, _, resource, trial = max(cut, key=lambda t: t[1])
         self._current, self._resource = arch, resource
-        self._pending.append(Job(arch, self._final, resume_from=self._short))
+        self._pending.append(Job(arch, self._final, resume_from=self._short, trial=trial))
         if self._resource <= self._goal:
             self._done = True
             return
@@ -143,5 +149,5 @@ class NetAdapt(Strategy):
         if not proposals:
             self._done = True
             return
-        self._pending.extend(Job(p, self._short) for p in proposals)
+        self._pending.extend(self._probe(p) for p in proposals)
         self._waiting = len(proposals)

@@ -153,12 +153,12 @@ class OptunaStrategy(Strategy):
             number = self._ready.pop(0)
             trial_fidelity = self._next_fidelity[number]
             position = fidelities.index(trial_fidelity)
-            return Job(self._archs[number], trial_fidelity, fidelities[position - 1], tag=number)
+            return Job(self._archs[number], trial_fidelity, fidelities[position - 1], tag=number, trial=number)
         trial, arch = self._new_trial()
         self._trials[trial.number], self._archs[trial.number] = trial, arch
         if not self.pruner_name:
             return Job(arch, tag=trial.number)
-        return Job(arch, fidelities[0], tag=trial.number)
+        return Job(arch, fidelities[0], tag=trial.number, trial=trial.number)
 
     def tell(self, job: Job, result: Result) -> None:
         number = job.tag

@@ -114,14 +114,14 @@ def backends(cpu_kernels: str) -> Iterator[None]:
     if cpu_kernels not in _NO_DISPATCHING_BACKENDS:
         yield
         return
-    mkldnn, nnpack = torch.backends.mkldnn.enabled, torch._C._get_nnpack_enabled()
-    torch.backends.mkldnn.enabled = False
-    torch.backends.nnpack.set_flags(False)
+    mkldnn, nnpack = torch._C._get_mkldnn_enabled(), torch._C._get_nnpack_enabled()
+    torch._C._set_mkldnn_enabled(False)
+    torch._C._set_nnpack_enabled(False)
     try:
         yield
     finally:
-        torch.backends.mkldnn.enabled = mkldnn
-        torch.backends.nnpack.set_flags(nnpack)
+        torch._C._set_mkldnn_enabled(mkldnn)
+        torch._C._set_nnpack_enabled(nnpack)
 
 
 def is_pinned(cpu_kernels: str) -> bool:
