@@ -20,12 +20,14 @@ import importlib
 import json
 import math
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from nasbench.errors import NasbenchError, os_reason, shorten
+from nasbench.errors import NasbenchError, Terminated, exit_code_of, os_reason, raise_terminated, shorten
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -354,15 +356,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, raise_terminated)  # SIGTERM stops as Ctrl-C does, keeping finished work
     try:
         args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
     except NasbenchError as exc:
         print(f"nasbench: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("nasbench: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        print(f"nasbench: {'terminated' if isinstance(interrupt, Terminated) else 'interrupted'}", file=sys.stderr)
+        return exit_code_of(interrupt)
     except BrokenPipeError:
         return 0
 

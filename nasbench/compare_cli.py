@@ -27,7 +27,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nasbench.errors import NasbenchError
+from nasbench.errors import NasbenchError, Terminated, exit_code_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 STUDY_NAME = "study.jsonl"
 EXIT_REGRESSION = 1
-EXIT_INTERRUPTED = 130
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -185,13 +184,15 @@ def handler(args: argparse.Namespace) -> int:
     try:
         study = run_grid(specs, study_path, executor=args.executor, jobs=args.jobs, address=args.address,
                          progress=not args.no_progress)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # exiting now: a further Ctrl-C must not cut this short
+            for number in (signal.SIGINT, signal.SIGTERM):  # exiting now: a further signal must not cut this short
+                signal.signal(number, signal.SIG_IGN)
         done = len(StudyFile.read(study_path).summaries) if study_path.exists() else 0
-        print(f"interrupted: {done} finished runs are kept in {study_path}; rerun the same command to resume",
+        what = "terminated" if isinstance(interrupt, Terminated) else "interrupted"
+        print(f"{what}: {done} finished runs are kept in {study_path}; rerun the same command to resume",
               file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return exit_code_of(interrupt)
 
     from nasbench.benchmark import load
     from nasbench.report.anytime import final

@@ -24,6 +24,23 @@ class MissingEntryError(NasbenchError):
     """A query asked for an (architecture, seed, fidelity) the table does not hold."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that one path stops the workers and keeps the finished runs."""
+
+    #: the exit status of a process ended by SIGTERM (128 + 15)
+    exit_code = 143
+
+
+def exit_code_of(interrupt: KeyboardInterrupt) -> int:
+    """130 for Ctrl-C, 143 for SIGTERM (the shells' 128 + signal number)."""
+    return Terminated.exit_code if isinstance(interrupt, Terminated) else 130
+
+
+def raise_terminated(number: int, frame: Any) -> None:
+    """A SIGTERM handler: raise :class:`Terminated` in the main thread."""
+    raise Terminated
+
+
 def os_reason(exc: BaseException) -> str:
     """The operating system's words for a failed file operation (``strerror``), else the exception's message.
 

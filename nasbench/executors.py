@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, cast
 
-from nasbench.errors import NasbenchError
+from nasbench.errors import NasbenchError, Terminated
 from nasbench.planning import RunSpec
 
 EXECUTORS = ("local", "ray")
@@ -34,7 +34,8 @@ Store = Callable[[dict[str, Any]], None]
 
 @contextlib.contextmanager
 def deferred_interrupts() -> Iterator[None]:
-    """Hold SIGINT back for the duration of the block, then raise one KeyboardInterrupt if any came.
+    """Hold SIGINT and SIGTERM back for the block, then raise one KeyboardInterrupt (:class:`Terminated`
+    for SIGTERM) if any came.
 
     Outside the main thread (where Python delivers signals) this does nothing.
 
@@ -46,11 +47,15 @@ def deferred_interrupts() -> Iterator[None]:
         yield
         return
     received: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    previous = {number: signal.signal(number, lambda number, frame: received.append(number))
+                for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if signal.SIGTERM in received:
+        raise Terminated
     if received:
         raise KeyboardInterrupt
 
@@ -69,7 +74,10 @@ def _worker(connection: Connection, execute: Execute) -> None:
             reply: tuple[bool, Any] = (True, execute(spec))
         except Exception as exc:  # sent to the coordinator, which raises it
             reply = (False, exc)
-        connection.send(reply)
+        try:
+            connection.send(reply)
+        except OSError:  # the coordinator is gone (killed): nobody to answer, exit quietly
+            return
 
 
 def _start(workers: list[tuple[BaseProcess, Connection]], jobs: int, execute: Execute) -> None:

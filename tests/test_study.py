@@ -170,11 +170,15 @@ def test_bad_executor_arguments(tmp_path):
     assert not (tmp_path / "s.jsonl").exists()
 
 
-@pytest.mark.parametrize("interrupts, target", [(1, "process"), (2, "process"), (5, "process"), (2, "group")])
-def test_interrupts_exit_promptly_keeping_finished_runs(tmp_path, interrupts, target):
-    """Ctrl-C (SIGINT) during a pooled study, once or repeatedly 50 ms apart, to the coordinating process
-    or to its whole process group as a terminal sends it: exit 130 within 2 s, finished runs kept intact;
-    the rerun completes them without rewriting what was kept."""
+@pytest.mark.parametrize("interrupts, target, number", [
+    (1, "process", signal.SIGINT), (2, "process", signal.SIGINT), (5, "process", signal.SIGINT),
+    (2, "group", signal.SIGINT), (1, "process", signal.SIGTERM), (3, "process", signal.SIGTERM),
+    (1, "group", signal.SIGTERM)])
+def test_interrupts_exit_promptly_keeping_finished_runs(tmp_path, interrupts, target, number):
+    """Ctrl-C (SIGINT) or SIGTERM during a pooled study, once or repeatedly 50 ms apart, to the coordinating
+    process or to its whole process group as a terminal or a process manager sends it: exit 130 (143 for
+    SIGTERM) within 2 s with one line, finished runs kept intact; the rerun completes them without
+    rewriting what was kept."""
     out = tmp_path / "report"
     study = out / "study.jsonl"
     command = [sys.executable, "-m", "nasbench.cli", "compare", "--benchmarks", "nbgraph-cora", "--strategies",
@@ -193,24 +197,24 @@ def test_interrupts_exit_promptly_keeping_finished_runs(tmp_path, interrupts, ta
     first = time.monotonic()
     for _ in range(interrupts):
         if target == "group":
-            os.killpg(process.pid, signal.SIGINT)
+            os.killpg(process.pid, number)
         else:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(number)
         time.sleep(0.05)
     try:
         _, stderr = process.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL) if target == "group" else process.kill()
         process.communicate()
-        pytest.fail(f"still running 30 s after {interrupts} SIGINT(s)")
+        pytest.fail(f"still running 30 s after {interrupts} signal(s)")
     elapsed = time.monotonic() - first
-    assert process.returncode == 130, stderr
+    assert process.returncode == (143 if number == signal.SIGTERM else 130), stderr
     assert elapsed < 2.0, f"exit took {elapsed:.2f} s"
     assert stderr.decode().count("\n") == 1 and b"rerun the same command to resume" in stderr, stderr
     kept = StudyFile.read(study)
     assert 3 <= len(kept.records) < 80
     if interrupts != 2 or target != "process":
-        return
+        return  # one rerun check is enough
     before = study.read_bytes()
     finished = subprocess.run(command, cwd=REPO, capture_output=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
