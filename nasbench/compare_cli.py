@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from nasbench.planning import RunSpec
+    from nasbench.presets import Preset
     from nasbench.studyfile import RunSummary, StudyFile
 
 STUDY_NAME = "study.jsonl"
@@ -127,9 +128,9 @@ def _study_path(path: Path) -> Path:
 def handler(args: argparse.Namespace) -> int:
     """Plan (all names checked first), run, report; 1 on a regression, 130 when interrupted."""
     from nasbench.cli import parse_objectives, parse_penalty
-    from nasbench.planning import DEFAULT_SEEDS, plan, time_unit
+    from nasbench.planning import DEFAULT_SEEDS, plan
     from nasbench.presets import DEFAULT_SECTIONS, PRESETS
-    from nasbench.study import StudyFile, check_executor, run_grid
+    from nasbench.study import StudyFile, check_executor, study_lock
 
     if not 0 < args.alpha < 1:
         raise NasbenchError(f"--alpha must lie strictly between 0 and 1, not {args.alpha}")
@@ -181,6 +182,17 @@ def handler(args: argparse.Namespace) -> int:
     study_path = out / STUDY_NAME
     if baseline is not None and study_path.resolve() == baseline.path.resolve():
         raise NasbenchError("--out must differ from the baseline's directory, or the rerun would only reread it")
+    with study_lock(study_path):  # one process runs and reports a study at a time
+        return _run_and_report(args, specs, out, baseline, preset, sections)
+
+
+def _run_and_report(args: argparse.Namespace, specs: list[RunSpec], out: Path, baseline: StudyFile | None,
+                    preset: Preset | None, sections: tuple[str, ...]) -> int:
+    """Run the planned grid into ``out`` (the study held by this process), then write its report and gate."""
+    from nasbench.planning import time_unit
+    from nasbench.study import StudyFile, run_grid
+
+    study_path = out / STUDY_NAME
     try:
         study = run_grid(specs, study_path, executor=args.executor, jobs=args.jobs, address=args.address,
                          progress=not args.no_progress)

@@ -51,6 +51,7 @@ from nasbench.studyfile import (  # noqa: F401  (re-exported: the study file's n
     StudyFile,
     StudyRun,
     record_to_run,
+    study_lock,
     summarise,
 )
 from nasbench.trace import Trace, regret
@@ -128,15 +129,17 @@ def run_grid(
     ``executor="local"`` uses a process pool of ``jobs`` processes (default: the CPU count; 1 runs
     in this process); ``"ray"`` submits one Ray task per run to a local Ray (``jobs`` CPUs) or to the
     cluster at ``address``. Runs are appended as they finish, so an interrupt keeps them and the
-    next call resumes.
+    next call resumes. The study is locked while it runs (:func:`~nasbench.studyfile.study_lock`): a
+    second process on the same file raises a :class:`NasbenchError` naming this one.
     """
     check_executor(executor, jobs, address)
     max_evals, max_time, time_units, workers = _budget(specs)
-    study = StudyFile.open_or_create(path, max_evals=max_evals, max_time=max_time, workers=workers,
-                                     time_units=time_units)
-    study.check(specs)
-    todo = [spec for spec in dict.fromkeys(specs) if spec.key() not in study.summaries]
-    _execute_all(todo, len(specs), study.append, executor, jobs, address, progress)
+    with study_lock(path):
+        study = StudyFile.open_or_create(path, max_evals=max_evals, max_time=max_time, workers=workers,
+                                         time_units=time_units)
+        study.check(specs)
+        todo = [spec for spec in dict.fromkeys(specs) if spec.key() not in study.summaries]
+        _execute_all(todo, len(specs), study.append, executor, jobs, address, progress)
     return study
 
 

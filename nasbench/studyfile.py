@@ -21,7 +21,11 @@ request (:meth:`StudyFile.runs`), one line at a time.
 Each line is written with one ``write`` and flushed to disk before the next run is counted, so an
 interrupt loses at most the line being written; a torn last line is dropped on the next open and the
 run redone. A digest that does not match, or a file that is not a study, raises
-:class:`~nasbench.errors.NasbenchError`.
+:class:`~nasbench.errors.NasbenchError`. A run stored twice (by a writer that predates the lock
+below) is read once, as its first line.
+
+One process at a time writes a study: :func:`study_lock` holds an exclusive ``fcntl.flock`` on
+``study.lock`` beside the file, and a second process is refused with the holder's pid, host and start.
 
 Example:
     >>> import tempfile
@@ -33,12 +37,17 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import platform
+import socket
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -177,7 +186,7 @@ class StudyFile:
                 summary = summarise(_parse_record(path, number, record_text))
             else:
                 summary = _parse_summary(path, number, summary_text)
-            summaries[summary.spec.key()] = summary
+            summaries.setdefault(summary.spec.key(), summary)  # a run stored twice counts once, as first stored
         return cls(path, scan.header, summaries, scan.torn)
 
     @classmethod
@@ -249,9 +258,15 @@ class StudyFile:
         return {RunSpec(**record["spec"]).key(): record for record in self.iter_records()}
 
     def iter_records(self) -> Iterator[dict[str, Any]]:
-        """The stored records one at a time, in file order, read from disk (a torn last line skipped)."""
+        """The stored records one at a time, in file order, read from disk (a torn last line skipped,
+        a run stored twice given once, as first stored)."""
+        seen: set[str] = set()
         for number, _, record_text in _Scan(self.path):
-            yield _parse_record(self.path, number, record_text)
+            record = _parse_record(self.path, number, record_text)
+            key = RunSpec(**record["spec"]).key()
+            if key not in seen:
+                seen.add(key)
+                yield record
 
     def specs(self) -> list[RunSpec]:
         """The specs of every finished run (a baseline's grid)."""
@@ -265,6 +280,76 @@ class StudyFile:
                 raise NasbenchError(f"study file {self.path} holds runs of {spec.benchmark} on a table with checksum "
                                     f"{summary.spec.checksum[:12]}…, but the installed table has "
                                     f"{spec.checksum[:12]}…; start a new study with another --out")
+
+
+_HELD: set[Path] = set()  # the study locks this process holds (a nested hold of the same study is a no-op)
+_LOCK_READS = 20  # tries at reading a holder's note, which it writes just after taking the lock
+
+
+def lock_path(path: str | os.PathLike) -> Path:
+    """The lock file of the study file ``path``: ``study.lock`` beside ``study.jsonl``.
+
+    Example:
+        >>> lock_path("reports/compare/study.jsonl").as_posix()
+        'reports/compare/study.lock'
+    """
+    return Path(path).with_suffix(".lock")
+
+
+@contextlib.contextmanager
+def study_lock(path: str | os.PathLike) -> Iterator[None]:
+    """Hold the study file ``path`` for this process, or raise a :class:`NasbenchError` naming the
+    process (pid, host, start) that holds it.
+
+    The lock is an exclusive, non-blocking ``fcntl.flock`` on :func:`lock_path`, which the operating
+    system releases when the holder exits in any way (``kill -9`` included). The holder writes its note
+    into the file and empties it when done; the file itself stays, since removing it would let a late
+    process lock the removed file while another locks a new one. A nested hold in one process is a no-op.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "study.jsonl"
+        >>> with study_lock(path), study_lock(path):
+        ...     "pid" in lock_path(path).read_text()
+        True
+    """
+    lock = lock_path(path)
+    if lock.parent.resolve() / lock.name in _HELD:
+        yield
+        return
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock = lock.parent.resolve() / lock.name
+        handle = open(lock, "a+")  # noqa: SIM115  (closed when the hold ends)
+    except OSError as exc:
+        raise NasbenchError(f"cannot create the study lock {lock}: {exc.strerror or exc}") from None
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise NasbenchError(f"study {path} is in use by {_holder(lock)}; wait for it to finish or choose "
+                                "another --out") from None
+        handle.truncate(0)
+        handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                 "since": datetime.now().astimezone().isoformat(sep=" ", timespec="seconds")}))
+        handle.flush()
+        _HELD.add(lock)
+        try:
+            yield
+        finally:
+            _HELD.discard(lock)
+            handle.truncate(0)  # no stale note; the lock itself goes with the closed file
+
+
+def _holder(lock: Path) -> str:
+    """The holder of ``lock`` in words, from the note it wrote (read again briefly while it is not there yet)."""
+    for _ in range(_LOCK_READS):
+        try:
+            note = json.loads(lock.read_text())
+            return f"process {note['pid']} on {note['host']} since {note['since']}"
+        except (OSError, ValueError, TypeError, KeyError):
+            time.sleep(0.01)
+    return "another process"
 
 
 def _dumps(value: Any) -> str:

@@ -16,7 +16,7 @@ import pytest
 from nasbench.errors import NasbenchError
 from nasbench.planning import DEFAULT_LEFT_OUT
 from nasbench.simulate import run, strategy_registry
-from nasbench.study import STUDY_MAGIC, StudyFile, execute, plan, run_study
+from nasbench.study import STUDY_MAGIC, StudyFile, execute, plan, run_study, summarise
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -238,3 +238,87 @@ def _die_on_seed_2(spec):
     if spec.seed == 2:
         os._exit(3)
     return execute(spec)
+
+
+def _compare(out: Path, seeds: int = 20) -> list[str]:
+    return [sys.executable, "-m", "nasbench.cli", "compare", "--benchmarks", "nbgraph-cora", "--strategies", "rs",
+            "--seeds", str(seeds), "--evals", "50", "--jobs", "1", "--no-progress", "--out", str(out)]
+
+
+def _wait_for_holder(process: subprocess.Popen, lock: Path) -> None:
+    """Until ``process`` holds the study lock (its note names its pid), or fail."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if lock.exists() and f'"pid": {process.pid},' in lock.read_text():
+            return
+        time.sleep(0.02)
+    pytest.fail(f"the first compare never held the study lock: {process.communicate()}")
+
+
+def test_a_second_compare_on_the_same_out_is_refused_naming_the_holder(tmp_path):
+    """Two `nasbench compare` on one --out, the second started ~0.3 s after the first took the lock:
+    the second exits 2 with one line naming the first (pid, host, start); every run is stored once."""
+    import socket
+
+    out = tmp_path / "report"
+    first = subprocess.Popen(_compare(out), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _wait_for_holder(first, out / "study.lock")
+    time.sleep(0.3)
+    second = subprocess.run(_compare(out), cwd=REPO, capture_output=True, text=True, timeout=120)
+    _, first_stderr = first.communicate(timeout=120)
+    assert first.returncode == 0, first_stderr
+    assert second.returncode == 2, second.stderr
+    message = second.stderr.strip()
+    assert len(message.splitlines()) == 1 and "in use by process" in message, message
+    assert f"process {first.pid} on {socket.gethostname()} since 20" in message, message
+    lines = (out / "study.jsonl").read_bytes().splitlines()
+    assert len(lines) == 1 + 20 and len(StudyFile.read(out / "study.jsonl").summaries) == 20
+    assert (out / "study.lock").read_text() == ""  # released, with no stale note
+
+
+def test_the_study_lock_goes_with_a_killed_holder(tmp_path):
+    out = tmp_path / "report"
+    holder = subprocess.Popen(_compare(out, seeds=200), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _wait_for_holder(holder, out / "study.lock")
+    holder.kill()  # SIGKILL: no cleanup ran, the operating system released the lock
+    holder.communicate()
+    rerun = subprocess.run(_compare(out), cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(StudyFile.read(out / "study.jsonl").summaries) == 20
+
+
+def test_the_study_lock_is_held_once_per_process_and_released_on_error(tmp_path):
+    from nasbench.studyfile import study_lock
+
+    path = tmp_path / "study.jsonl"
+    with pytest.raises(RuntimeError), study_lock(path):
+        with study_lock(path):  # the same process again: a no-op, not a refusal
+            _small_study(path)  # run_grid takes the lock too
+        raise RuntimeError
+    with study_lock(path):  # released by the error above
+        pass
+    code = (f"import sys; from nasbench.studyfile import study_lock\n"
+            f"with study_lock({str(path)!r}): sys.stdout.write('held\\n'); sys.stdout.flush(); sys.stdin.read()")
+    other = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout is not None and other.stdout.readline() == "held\n"
+        with pytest.raises(NasbenchError, match=f"in use by process {other.pid} on "):
+            _small_study(path)
+    finally:
+        other.communicate("")
+
+
+def test_a_run_stored_twice_is_read_once_as_first_stored(tmp_path):
+    path = tmp_path / "study.jsonl"
+    _small_study(path)
+    study = StudyFile.read(path)
+    first = next(study.iter_records())
+    later = {**first, "valid_regret": [0.0] * len(first["valid_regret"])}  # the same run key, other content
+    study.append(later)
+    study.append(first)
+    again = StudyFile.read(path)
+    assert len(path.read_bytes().splitlines()) == 1 + 4
+    assert len(again.summaries) == len(list(again.iter_records())) == len(again.runs()) == 2
+    assert next(again.iter_records()) == first and again.records[summarise(first).spec.key()] == first
+    kept = again.summaries_of()[0].steps["valid_regret"]
+    assert np.array_equal(kept, summarise(first).steps["valid_regret"]) and not np.all(kept == 0)
