@@ -169,11 +169,17 @@ def _run_local(todo: Sequence[RunSpec], jobs: int, execute: Execute, store: Stor
                 os.environ[name] = value
 
 
-def _run_ray(todo: Sequence[RunSpec], jobs: int | None, address: str | None, execute: Execute, store: Store) -> None:
+def import_ray() -> Any:
+    """The ``ray`` module, or a :class:`NasbenchError` naming the extra that installs it."""
     try:
         import ray
     except ImportError:
-        raise NasbenchError("the ray executor needs Ray: pip install -e .[ray]") from None
+        raise NasbenchError('the ray executor needs Ray, which is not installed: pip install "nasbench[ray]"') from None
+    return ray
+
+
+def _run_ray(todo: Sequence[RunSpec], jobs: int | None, address: str | None, execute: Execute, store: Store) -> None:
+    ray = import_ray()
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(address=address, num_cpus=None if address else jobs, include_dashboard=False,

@@ -33,7 +33,7 @@ import numpy as np
 
 from nasbench.benchmark import Benchmark, load
 from nasbench.errors import NasbenchError
-from nasbench.executors import EXECUTORS, _run_local, _run_ray
+from nasbench.executors import EXECUTORS, _run_local, _run_ray, import_ray
 from nasbench.planning import (  # noqa: F401  (the study's public names, importable from here)
     DEFAULT_BENCHMARKS,
     DEFAULT_EVALS,
@@ -95,9 +95,12 @@ def record_of(spec: RunSpec, trace: Trace, valid_regret: np.ndarray) -> dict[str
 
 
 def check_executor(executor: str, jobs: int | None, address: str | None) -> None:
-    """Raise a :class:`NasbenchError` for an unknown executor, a bad job count, or an address without Ray."""
+    """Raise a :class:`NasbenchError` for an unknown executor, the ray executor where Ray is not installed,
+    a bad job count, or an address without Ray; before anything is written or drawn."""
     if executor not in EXECUTORS:
         raise NasbenchError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+    if executor == "ray":
+        import_ray()
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
         raise NasbenchError(f"jobs must be an integer >= 1, not {jobs!r}")
     if address is not None and executor != "ray":

@@ -170,6 +170,24 @@ def test_bad_executor_arguments(tmp_path):
     assert not (tmp_path / "s.jsonl").exists()
 
 
+def test_the_ray_executor_without_ray_is_one_sentence_before_anything_is_written_or_drawn(
+        tmp_path, capsys, monkeypatch):
+    from nasbench.cli import main
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError, as where it is absent
+    out = tmp_path / "report"
+    code = main(["compare", "--benchmarks", "nbgraph-cora", "--strategies", "rs", "--seeds", "2", "--evals", "10",
+                 "--executor", "ray", "--out", str(out)])  # a progress bar, were one drawn, would go to stderr
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == "", captured
+    assert captured.err == ('nasbench: error: the ray executor needs Ray, which is not installed: '
+                            'pip install "nasbench[ray]"\n')
+    assert not out.exists()
+    with pytest.raises(NasbenchError, match=r'pip install "nasbench\[ray\]"'):
+        run_study(plan(["nbgraph-cora"], ["rs"], seeds=1, max_evals=5), tmp_path / "s.jsonl", executor="ray")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("interrupts, target, number", [
     (1, "process", signal.SIGINT), (2, "process", signal.SIGINT), (5, "process", signal.SIGINT),
     (2, "group", signal.SIGINT), (1, "process", signal.SIGTERM), (3, "process", signal.SIGTERM),
