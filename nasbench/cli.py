@@ -7,7 +7,7 @@ sentence on one line of stderr and exits with status 2, never a traceback.
     nasbench info NAME [--json] [--configspace FILE.json]
     nasbench query NAME ARCH [--metric M] [--fidelity F] [--seed S] [--json]
     nasbench export NAME --out FILE.csv
-    nasbench verify NAME|PATH
+    nasbench verify NAME|PATH|STUDY [--repair]
     nasbench strategies
     nasbench run STRATEGY BENCH --seed S (--evals N | --time SECONDS) [--workers K] [--out trace.csv]
     nasbench import / build / compare   (see their --help)
@@ -204,11 +204,38 @@ def write_csv(frame: pd.DataFrame, out: str) -> None:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from nasbench.benchmark import resolve
+    from nasbench.compare_cli import STUDY_NAME
     from nasbench.table import verify_file
 
+    given = Path(args.name)
+    if given.suffix == ".jsonl" or (given / STUDY_NAME).is_file():
+        return _verify_study(given / STUDY_NAME if given.is_dir() else given, repair=args.repair)
+    if args.repair:
+        raise NasbenchError(f"--repair mends study files (a .jsonl file or a directory holding {STUDY_NAME}); "
+                            f"{shorten(args.name)} is not one")
     path = resolve(args.name)
     table = verify_file(path)
     print(f"{path}: OK ({table.name}, checksum {table.checksum})")
+    return 0
+
+
+def _verify_study(path: Path, *, repair: bool) -> int:
+    """Report a study file's damage (a NasbenchError, exit 2), or with ``repair`` move it aside."""
+    from nasbench.studyfile import repair_study, verify_study
+
+    if repair:
+        check, aside = repair_study(path)
+        if aside is not None:
+            print(f"{path}: repaired: {check.aside} lines moved aside into {aside} ({check.describe()}); "
+                  f"{check.runs} intact runs kept; rerun the same command to complete the study")
+            return 0
+    else:
+        check = verify_study(path)
+    if check.damaged:
+        raise NasbenchError(f"study file {path} is damaged ({check.describe()}), and holds {check.runs} intact runs; "
+                            f"nasbench verify {path} --repair moves the damaged lines aside and keeps the intact runs")
+    found = check.describe()
+    print(f"{path}: OK ({check.runs} runs{'; ' + found + ', ignored on reading' if found else ''})")
     return 0
 
 
@@ -320,8 +347,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.set_defaults(func=_cmd_export)
 
-    p = sub.add_parser("verify", help="check a table's checksums")
-    p.add_argument("name")
+    p = sub.add_parser("verify", help="check a table's checksums, or a study file's lines")
+    p.add_argument("name", help="a benchmark name or table path, or a study (its directory or its .jsonl file)")
+    p.add_argument("--repair", action="store_true",
+                   help="a study only: move damaged lines aside into study.damaged-<time>.jsonl beside it, keep "
+                        "every intact run; the study then resumes")
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser("strategies", help="list the registered strategies")

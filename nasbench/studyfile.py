@@ -26,6 +26,8 @@ below) is read once, as its first line.
 
 One process at a time writes a study: :func:`study_lock` holds an exclusive ``fcntl.flock`` on
 ``study.lock`` beside the file, and a second process is refused with the holder's pid, host and start.
+:func:`verify_study` reports damaged lines; :func:`repair_study` moves them aside, keeping every
+intact run, so that a study damaged in the middle resumes.
 
 Example:
     >>> import tempfile
@@ -45,7 +47,7 @@ import os
 import platform
 import socket
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from importlib import metadata
@@ -352,6 +354,154 @@ def _holder(lock: Path) -> str:
     return "another process"
 
 
+@dataclass(frozen=True)
+class StudyCheck:
+    """What :func:`verify_study` found: the intact ``runs`` (each counted once) and the numbers of the lines
+    (the header is line 1) that are ``damaged`` (no match with their checksum, or unreadable), that
+    ``repeat`` a run stored before (ignored on reading), and an ``unfinished`` last line (an interrupt)."""
+
+    path: Path
+    runs: int
+    damaged: tuple[int, ...] = ()
+    repeat: tuple[int, ...] = ()
+    unfinished: int | None = None
+
+    @property
+    def aside(self) -> int:
+        """How many lines :func:`repair_study` moves aside."""
+        return len(self.damaged) + len(self.repeat) + (self.unfinished is not None)
+
+    def describe(self) -> str:
+        """The lines found, in words (empty for a clean study).
+
+        Example:
+            >>> StudyCheck(Path("s.jsonl"), 4, damaged=(3, 5), unfinished=7).describe()
+            'damaged: lines 3 and 5; unfinished: line 7'
+        """
+        found = [("damaged", self.damaged), ("repeating a stored run", self.repeat),
+                 ("unfinished", () if self.unfinished is None else (self.unfinished,))]
+        return "; ".join(f"{what}: {_lines_text(numbers)}" for what, numbers in found if numbers)
+
+
+def verify_study(path: str | os.PathLike) -> StudyCheck:
+    """Check every line of a study file, and the whole record on each, without stopping at damage.
+
+    A damaged header, or a file that is not a study, raises a :class:`NasbenchError`.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "study.jsonl"
+        >>> _ = StudyFile.open_or_create(path, max_evals=10, max_time=None, workers=1)
+        >>> verify_study(path).runs, verify_study(path).describe()
+        (0, '')
+    """
+    return _sort(Path(path), lambda line: None, lambda line: None)
+
+
+def repair_study(path: str | os.PathLike) -> tuple[StudyCheck, Path | None]:
+    """Move a study file's damaged, repeated and unfinished lines aside, keeping every intact run, so that
+    the study resumes (the runs moved aside are run again).
+
+    Under the study's lock, the lines moved aside are written (and flushed to disk) into
+    ``study.damaged-<time>.jsonl`` beside the file before the file is replaced, atomically, by its header
+    and its intact lines. Returns what was found and the file of the lines moved aside (None when the
+    study was clean and left untouched).
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "study.jsonl"
+        >>> _ = StudyFile.open_or_create(path, max_evals=10, max_time=None, workers=1)
+        >>> with open(path, "ab") as f:
+        ...     _ = f.write(b"0000 {}\\n")
+        >>> check, aside = repair_study(path)
+        >>> check.damaged, aside.read_bytes(), verify_study(path).damaged
+        ((2,), b'0000 {}\\n', ())
+    """
+    path = Path(path)
+    if not verify_study(path).aside:  # checked before taking the lock, so that a bad path creates nothing
+        return verify_study(path), None
+    with study_lock(path):
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        aside = path.with_name(f"{path.stem}.damaged-{stamp}.jsonl")
+        number = 1
+        while aside.exists():
+            number += 1
+            aside = path.with_name(f"{path.stem}.damaged-{stamp}-{number}.jsonl")
+        temporary = path.with_name(path.name + ".tmp")
+        try:
+            with open(aside, "xb") as moved, open(temporary, "wb") as kept:
+                check = _sort(path, kept.write, moved.write)
+                for handle in (moved, kept):
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise NasbenchError(f"cannot repair study file {path}: {exc.strerror or exc}") from None
+    return check, aside
+
+
+def _sort(path: Path, keep: Callable[[bytes], object], aside: Callable[[bytes], object]) -> StudyCheck:
+    """One pass over a study file: the header and each intact run's line to ``keep``, every other line
+    to ``aside``."""
+    damaged: list[int] = []
+    repeat: list[int] = []
+    unfinished = None
+    seen: set[str] = set()
+    try:
+        file = open(path, "rb")  # noqa: SIM115  (closed by the with below)
+    except OSError as exc:
+        raise NasbenchError(f"cannot read study file {path}: {exc.strerror or exc}") from None
+    with file:
+        first = file.readline()
+        _parse_header(path, first.rstrip(b"\n"))
+        keep(first)
+        for number, line in enumerate(file, start=2):
+            if not line.endswith(b"\n"):
+                unfinished = number
+            else:
+                key = _key(path, number, line)
+                if key is None:
+                    damaged.append(number)
+                elif key in seen:
+                    repeat.append(number)
+                else:
+                    seen.add(key)
+                    keep(line)
+                    continue
+            aside(line)
+    return StudyCheck(path, len(seen), tuple(damaged), tuple(repeat), unfinished)
+
+
+def _key(path: Path, number: int, line: bytes) -> str | None:
+    """The run key of an intact line (its checksum matches, its summary and record read); None otherwise."""
+    parts = _split(line)
+    if parts is None:
+        return None
+    summary_text, record_text = parts
+    try:
+        record = _parse_record(path, number, record_text)
+        summary = summarise(record) if summary_text is None else _parse_summary(path, number, summary_text)
+    except (NasbenchError, ValueError, TypeError, KeyError):
+        return None
+    return summary.spec.key()
+
+
+def _lines_text(numbers: Sequence[int], shown: int = 8) -> str:
+    """``line 3``, ``lines 3 and 5``, ``lines 1, 2, 3, ... and 4 more``.
+
+    Example:
+        >>> _lines_text([3]), _lines_text([3, 5, 9]), _lines_text(range(1, 13), shown=3)
+        ('line 3', 'lines 3, 5 and 9', 'lines 1, 2, 3 and 9 more')
+    """
+    texts = [str(number) for number in numbers]
+    if len(texts) == 1:
+        return f"line {texts[0]}"
+    if len(texts) > shown:
+        return f"lines {', '.join(texts[:shown])} and {len(texts) - shown} more"
+    return f"lines {', '.join(texts[:-1])} and {texts[-1]}"
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
@@ -380,12 +530,21 @@ class _Scan:
                 if not line.endswith(b"\n"):  # cut by an interrupt
                     self.torn = len(line)
                     return
-                digest, _, body = line[:-1].partition(b" ")
-                if hashlib.sha256(body).hexdigest().encode() != digest:
-                    raise NasbenchError(f"study file {self.path} is corrupted: line {number} does not match "
-                                        "its checksum")
-                summary, tab, record = body.partition(b"\t")
-                yield (number, summary, record) if tab else (number, None, body)
+                parts = _split(line)
+                if parts is None:
+                    raise NasbenchError(f"study file {self.path} is corrupted: line {number} does not match its "
+                                        f"checksum; nasbench verify {self.path} --repair moves damaged lines aside")
+                yield number, *parts
+
+
+def _split(line: bytes) -> tuple[bytes | None, bytes] | None:
+    """A complete run line's ``(summary bytes or None for format 1, record bytes)``; None when it does not
+    match its checksum."""
+    digest, _, body = line[:-1].partition(b" ")
+    if hashlib.sha256(body).hexdigest().encode() != digest:
+        return None
+    summary, tab, record = body.partition(b"\t")
+    return (summary, record) if tab else (None, body)
 
 
 def _budget_text(budget: dict[str, Any]) -> str:
@@ -405,7 +564,9 @@ def _parse_header(path: Path, line: bytes) -> dict[str, Any]:
         header = json.loads(body)
         version = int(version_text)
     except (UnicodeDecodeError, ValueError):
-        raise NasbenchError(f"study file {path} has a damaged header line") from None
+        raise NasbenchError(f"study file {path} has a damaged header line, which nothing can rebuild (it records the "
+                            "budget and library versions of the runs); start the study again with another --out") \
+            from None
     if version not in READABLE_FORMATS or not isinstance(header, dict):
         raise NasbenchError(f"study file {path} has format {version_text}; this nasbench reads formats "
                             f"{', '.join(map(str, READABLE_FORMATS))}")
