@@ -277,10 +277,10 @@ class Benchmark:
         """Sorted rows of the true non-dominated set of ``objectives`` (2 or 3 metric names; seed mean
         at the final fidelity), on the validation or test (``split="test"``) side; computed once.
         See :mod:`nasbench.pareto`."""
-        key = (tuple(objectives), split)
-        if key not in self._fronts:
-            from nasbench.pareto import pareto_front
+        from nasbench.pareto import check_split, objective_names, pareto_front
 
+        key = (objective_names(objectives), check_split(split))  # bad input is one sentence, not a TypeError
+        if key not in self._fronts:
             front = pareto_front(self, key[0], split)
             front.flags.writeable = False
             self._fronts[key] = front

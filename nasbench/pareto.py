@@ -32,8 +32,9 @@ from nasbench.errors import NasbenchError, shorten
 if TYPE_CHECKING:
     from nasbench.benchmark import Benchmark
 
-__all__ = ["REFERENCE", "FrontData", "check_objectives", "counterpart", "front_data", "hv_regret", "hv_regret_curves",
-           "hypervolume", "igd_plus", "nondominated", "normalised", "pareto_front", "require_indicators"]
+__all__ = ["REFERENCE", "FrontData", "check_objectives", "check_split", "counterpart", "front_data", "hv_regret",
+           "hv_regret_curves", "hypervolume", "igd_plus", "nondominated", "normalised", "objective_names",
+           "pareto_front", "require_indicators"]
 
 #: reference point of every hypervolume, in each normalised (minimised) dimension
 REFERENCE = 1.1
@@ -53,11 +54,35 @@ def require_indicators() -> None:
     _moocore()
 
 
+def objective_names(objectives: Any) -> tuple[str, ...]:
+    """The objectives as a tuple of names, or one :class:`NasbenchError` when they are not a sequence
+    of strings (None, one string, a number); checked cheaply, before the table is read.
+
+    Example:
+        >>> objective_names(["valid_accuracy", "latency"])
+        ('valid_accuracy', 'latency')
+    """
+    example = "e.g. ('valid_accuracy', 'latency')"
+    if isinstance(objectives, (str, bytes)) or not isinstance(objectives, Sequence):
+        raise NasbenchError(f"objectives are a sequence of 2 or 3 metric names, {example}, not {shorten(objectives)}")
+    for name in objectives:
+        if not isinstance(name, str):
+            raise NasbenchError(f"objectives are metric names, {example}, not {shorten(name)}")
+    return tuple(objectives)
+
+
+def check_split(split: Any) -> str:
+    """``split`` if it is one of :data:`SPLITS`, else one :class:`NasbenchError`."""
+    if not isinstance(split, str) or split not in SPLITS:
+        raise NasbenchError(f"split must be one of {', '.join(SPLITS)}, not {shorten(split)}")
+    return split
+
+
 def check_objectives(bench: Benchmark, objectives: Sequence[str]) -> tuple[str, ...]:
     """The objectives as a tuple, or one :class:`NasbenchError` saying what is wrong with them:
-    fewer than 2 or more than 3, a name twice, an unknown or test metric, or a metric that is missing
-    or constant at the table's final fidelity."""
-    objectives = tuple(objectives)
+    not a sequence of names, fewer than 2 or more than 3, a name twice, an unknown or test metric, or a
+    metric that is missing or constant at the table's final fidelity."""
+    objectives = objective_names(objectives)
     if not 2 <= len(objectives) <= 3:
         raise NasbenchError(f"give 2 or 3 objectives, not {len(objectives)} ({', '.join(map(shorten, objectives))})")
     if len(set(objectives)) != len(objectives):
@@ -90,8 +115,7 @@ def counterpart(bench: Benchmark, objective: str) -> str:
 def normalised(bench: Benchmark, objectives: Sequence[str], split: str = "valid") -> np.ndarray:
     """Every row's objectives, shape ``(n_archs, m)``: oriented to minimisation and scaled to [0, 1]
     over the table (NaN where a row lacks a value); ``split="test"`` reads the test counterparts."""
-    if split not in SPLITS:
-        raise NasbenchError(f"split must be one of {', '.join(SPLITS)}, not {shorten(split)}")
+    check_split(split)
     columns = []
     for objective in objectives:
         name = counterpart(bench, objective) if split == "test" else objective

@@ -21,13 +21,14 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from nasbench.errors import NasbenchError
+from nasbench.errors import NasbenchError, os_reason, shorten
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -134,11 +135,22 @@ class Trace:
 
     # --- files ---------------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        """Write the trace as a plain CSV at ``path`` and its metadata to ``<path>.json``; deterministic bytes."""
+        """Write the trace as a plain CSV at ``path`` and its metadata to ``<path>.json``; deterministic bytes.
+        A path that cannot be written (a directory, a missing folder, no permission) raises a
+        :class:`NasbenchError`."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise NasbenchError(f"a trace is saved to a file path, e.g. trace.csv, not {shorten(path)}")
+        path = Path(path)
+        if path.is_dir():
+            raise NasbenchError(f"cannot save the trace to {shorten(str(path))}: it is a directory; name a file, "
+                                f"e.g. {shorten(str(path / 'trace.csv'))}")
         frame = self.to_frame()
-        with open(path, "w", newline="") as f:
-            frame.to_csv(f, index=False, float_format="%.10g", lineterminator="\n")
-        sidecar(path).write_text(json.dumps(self.meta.to_dict(), sort_keys=True, indent=1) + "\n")
+        try:
+            with open(path, "w", newline="") as f:
+                frame.to_csv(f, index=False, float_format="%.10g", lineterminator="\n")
+            sidecar(path).write_text(json.dumps(self.meta.to_dict(), sort_keys=True, indent=1) + "\n")
+        except OSError as exc:
+            raise NasbenchError(f"cannot save the trace to {shorten(str(path))}: {os_reason(exc)}") from None
 
     @classmethod
     def load(cls, path: str | Path) -> Trace:

@@ -134,6 +134,23 @@ def test_bad_objectives_are_one_clear_error(objectives, message) -> None:
         pareto.check_objectives(nasbench.load("nbgraph-cora"), objectives)
 
 
+@pytest.mark.parametrize(("objectives", "split", "message"), [
+    (None, "valid", r"objectives are a sequence of 2 or 3 metric names, e.g. \('valid_accuracy', 'latency'\), "
+                    "not None$"),
+    (3, "valid", "objectives are a sequence of 2 or 3 metric names, .* not 3$"),
+    ("valid_accuracy,latency", "valid", "sequence of 2 or 3 metric names, .* not 'valid_accuracy,latency'"),
+    ((["valid_accuracy"], "latency"), "valid", r"objectives are metric names, .* not \['valid_accuracy'\]"),
+    (("valid_accuracy", "latency"), ["valid"], r"split must be one of valid, test, not \['valid'\]"),
+    (("valid_accuracy", "latency"), None, "split must be one of valid, test, not None"),
+])
+def test_a_front_of_bad_input_is_one_sentence(objectives, split, message) -> None:
+    bench = nasbench.load("nbgraph-cora")
+    with pytest.raises(NasbenchError, match=message):
+        bench.pareto_front(objectives, split)
+    with pytest.raises(NasbenchError, match=message.split(",")[0]):
+        pareto.pareto_front(bench, objectives, split)
+
+
 def test_constant_or_missing_objectives_are_refused() -> None:
     with pytest.raises(NasbenchError, match="constant"):
         pareto.check_objectives(_Fake(), ("valid_accuracy", "flat"))  # type: ignore[arg-type]

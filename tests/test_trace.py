@@ -22,6 +22,22 @@ def trace() -> Trace:
     return run("rea", "nbgraph-cora", seed=4, max_evals=30, workers=2, objectives=("latency", "params"))
 
 
+@pytest.mark.parametrize(("where", "message"), [
+    ("directory", r"cannot save the trace to '.*': it is a directory; name a file, e.g. '.*trace.csv'$"),
+    ("missing folder", r"cannot save the trace to '.*t.csv': No such file or directory$"),
+    ("sidecar a directory", r"cannot save the trace to '.*t.csv': Is a directory$"),
+    ("none", "a trace is saved to a file path, e.g. trace.csv, not None"),
+])
+def test_saving_where_a_trace_cannot_go_is_one_sentence(trace: Trace, tmp_path: Path, where: str,
+                                                         message: str) -> None:
+    path = {"directory": tmp_path, "missing folder": tmp_path / "absent" / "t.csv", "none": None,
+            "sidecar a directory": tmp_path / "t.csv"}[where]
+    if where == "sidecar a directory":
+        (tmp_path / "t.csv.json").mkdir()
+    with pytest.raises(NasbenchError, match=message):
+        trace.save(path)  # type: ignore[arg-type]
+
+
 def test_plain_pandas_reads_the_csv_and_the_metadata_is_beside_it(trace: Trace, tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     trace.save(path)
