@@ -91,6 +91,14 @@ def test_bad_input_gives_clear_errors(tmp_path, imported):
         hwnas.read(tmp_path / "other.pickle")
     with pytest.raises(NasbenchError, match="no NAS-Bench-201 / NATS-tss tables"):
         hwnas.join(out / "HW-NAS-Bench-v1_0.pickle", hwnas.targets(tmp_path), tmp_path)
+    (tmp_path / "HW-NAS-Bench.h5").mkdir()
+    for onto in ([], ["--onto", str(next(out.glob("*.h5")))]):  # no tables in --out, or the table named
+        args = parser.parse_args(["import", "hwnas", str(tmp_path / "HW-NAS-Bench.h5"), "--out", str(tmp_path / "o"),
+                                  "--no-progress", *onto])
+        with pytest.raises(NasbenchError, match=r"HW-NAS-Bench.h5 is a directory; expected the HW-NAS-Bench pickle"):
+            args.func(args)
+    with pytest.raises(NasbenchError, match="no HW-NAS-Bench file at"):
+        hwnas.join(tmp_path / "absent.pickle", [], tmp_path)
     args = parser.parse_args(["import", "nb101", str(out), "--out", str(tmp_path), "--onto", "x.h5"])
     with pytest.raises(NasbenchError, match="--onto applies to hwnas"):
         args.func(args)

@@ -45,6 +45,14 @@ _VERSIONED = re.compile(r"HW-NAS-Bench-(v\d+_\d+)")
 
 def read(path: str | Path) -> dict[str, dict[str, np.ndarray]]:
     """``{dataset: {metric: values by NATS-tss index}}`` from the HW-NAS-Bench pickle."""
+    path = check_source(path)
+    with open(path, "rb") as f:
+        data = restricted_load(f, HWNAS_GLOBALS, what=f"HW-NAS-Bench file {path}")
+    return _measurements(path, data)
+
+
+def check_source(path: str | Path) -> Path:
+    """``path`` as a Path if it names a HW-NAS-Bench file of a known version; checked before any table is read."""
     path = Path(path)
     if path.is_dir():
         raise NasbenchError(f"{path} is a directory; expected the HW-NAS-Bench pickle (HW-NAS-Bench-v1_0.pickle)")
@@ -54,8 +62,11 @@ def read(path: str | Path) -> dict[str, dict[str, np.ndarray]]:
     if match and match.group(1) not in VERSIONS:
         raise NasbenchError(f"{path.name} is HW-NAS-Bench version {match.group(1)}, which this importer does not know "
                             f"(it reads {', '.join(VERSIONS)})")
-    with open(path, "rb") as f:
-        data = restricted_load(f, HWNAS_GLOBALS, what=f"HW-NAS-Bench file {path}")
+    return path
+
+
+def _measurements(path: Path, data: object) -> dict[str, dict[str, np.ndarray]]:
+    """The measurements of the unpickled HW-NAS-Bench file ``data``, checked."""
     space = data.get("nasbench201") if isinstance(data, dict) else None
     if not isinstance(space, dict):
         raise NasbenchError(f"{path} is not the HW-NAS-Bench pickle (no 'nasbench201' section)")
@@ -90,6 +101,7 @@ def targets(directory: str | Path) -> list[Path]:
 
 def join(path: str | Path, tables: Sequence[str | Path], out_dir: str | Path) -> list[Path]:
     """Write ``<name>-hw`` for each table in ``tables``, with the device metrics added; returns their paths."""
+    check_source(path)  # a directory or a missing file is named as such, before the tables are looked for
     if not tables:
         raise NasbenchError("no NAS-Bench-201 / NATS-tss tables to join HW-NAS-Bench onto; convert one first "
                             "(nasbench import nats-tss or nb201) or name them with --onto")
@@ -144,4 +156,5 @@ class HwnasImporter(Importer):
     joins = True
 
     def convert(self, path: Path, out: Path, options: ImportOptions) -> list[Path]:
+        check_source(path)  # before the tables in --out are looked at
         return join(path, list(options.onto) if options.onto else targets(out), out)
