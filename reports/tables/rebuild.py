@@ -95,7 +95,8 @@ def merge(table: str) -> None:
     schedule = build_cli.schedule_of(args)
     space = table_space(args.space)
     target = REPO / args.out
-    scratch = target.with_name(f".{target.name}.merge")
+    scratch = target.parent / ".merge" / target.name  # the same file name: a table is named by its stem
+    scratch.parent.mkdir(exist_ok=True)
     scratch.unlink(missing_ok=True)
     store.create(scratch, space, dataset=args.dataset, seeds=args.seeds, schedule=schedule,
                  command=COMMANDS[table])
@@ -119,6 +120,7 @@ def merge(table: str) -> None:
         scratch.unlink()
         raise SystemExit(f"{table}: {left} entries are still missing; train the remaining chunks first")
     scratch.replace(target)
+    scratch.parent.rmdir()
     manifest.record(target, command=COMMANDS[table])
     print(f"{target}: merged, manifest refreshed")
 
