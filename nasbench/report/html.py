@@ -35,7 +35,7 @@ from nasbench.report import (  # noqa: F401  (each module registers its sections
 from nasbench.report.anytime import STATISTICS, final
 from nasbench.report.figures import colours
 from nasbench.report.sections import SECTIONS, ReportData, Section, check_sections
-from nasbench.simulate import TraceMeta
+from nasbench.trace import TraceMeta
 
 
 def markdown_table(frame: pd.DataFrame, digits: int = 4) -> str:

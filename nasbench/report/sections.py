@@ -52,7 +52,7 @@ from nasbench.report.stats import (
     final_table,
     rankable_groups,
 )
-from nasbench.simulate import TraceMeta
+from nasbench.trace import TraceMeta
 
 #: a critical-difference diagram ranks strategies across benchmarks; with fewer blocks the Nemenyi
 #: critical difference exceeds the whole rank range and the diagram says nothing
