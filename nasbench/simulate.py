@@ -193,6 +193,8 @@ def _loop(instance: StrategyProtocol, evaluator: TableEvaluator, loop_rng: np.ra
     ask, tell, evaluate = instance.ask, instance.tell, evaluator.evaluate
     heappush, heappop = heapq.heappush, heapq.heappop
     overhead = getattr(instance, "overhead", None)
+    # a method that returns its latest result (one-shot: the cell derived after its last epoch) is judged by it
+    latest_is_incumbent = getattr(instance, "incumbent_rule", "best") == "latest"
     penalties = evaluator.penalties
     collecting = gc.isenabled()
     gc.disable()  # the loop allocates many short-lived tuples and no cycles: no collections inside it
@@ -232,7 +234,7 @@ def _loop(instance: StrategyProtocol, evaluator: TableEvaluator, loop_rng: np.ra
                 objective_records.append(extra)
                 extra = tuple([s * v for s, v in zip(objective_signs, extra)])
             tell(job, Result(job, score, spent, extra))
-            if fid > incumbent_key[0] or (fid == incumbent_key[0] and score > incumbent_key[1]):
+            if latest_is_incumbent or fid > incumbent_key[0] or (fid == incumbent_key[0] and score > incumbent_key[1]):
                 incumbent_key = (fid, score)
                 incumbent = (row, value, evaluator.test_value(row, test))
             records.append((begin, end, worker, row, fid, seed_column, value, spent, live) + incumbent)

@@ -27,6 +27,9 @@ class OneShotStrategy(Strategy):
     """Base of the one-shot strategies: subclasses train an epoch (:meth:`train_epoch`) and derive a cell."""
 
     trains_live = True
+    #: the method's answer at any time is the cell derived after its latest epoch, so the trace's
+    #: incumbent is that cell, not the best of the derived cells by (free) table lookups
+    incumbent_rule = "latest"
     #: the search kind whose epoch cost :meth:`nasbench.train.oneshot.OneShot.epoch_cost` charges
     kind = ""
     epochs: int

@@ -120,3 +120,15 @@ def test_missing_torch_is_refused_before_training(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
     with pytest.raises(NasbenchError, match="needs PyTorch"):
         run("rsps", TABLE, seed=0, max_time=100.0)
+
+
+@pytest.mark.parametrize("strategy", ["rsps", "darts"])
+def test_a_one_shot_trace_reports_the_cell_the_method_returns(strategy: str) -> None:
+    # the method returns its last derived cell; the table's validation values of earlier derived cells are
+    # lookups the method never made, so they must not pick the incumbent
+    trace = run(strategy, TABLE, seed=0, max_time=1e4, epochs=4)
+    columns = trace.columns
+    assert len(columns["row"]) == 4
+    np.testing.assert_array_equal(columns["incumbent_row"], columns["row"])
+    final = nasbench.load(TABLE).query(int(columns["row"][-1]), "test_accuracy", fidelity=None, seed=None)
+    assert columns["incumbent_test"][-1] == pytest.approx(final)
