@@ -55,7 +55,7 @@ def test_build_records_curves_and_provenance_and_resumes(tmp_path: Path) -> None
     archs = _arch_file(tmp_path, ARCHS[:2])
     summary = build("mlp", dataset="mnist1d", seeds=[0, 1], epochs=2, out=out, archs_file=archs, workers=1,
                     chunk=3, schedule=TINY, command="test build", progress=False)
-    assert (summary.trained, summary.remaining) == (4, 0)
+    assert (summary.trained, summary.remaining, summary.table_missing) == (4, 0, 720 * 2 - 4)
     table = verify_file(out)
     assert table.space == "mlp" and table.n_archs == 720 and table.fidelities.tolist() == [1.0, 2.0]
     assert table.search_metric == "valid_accuracy" and table.test_metric == "test_accuracy"

@@ -47,6 +47,8 @@ class BuildSummary:
     trained: int
     remaining: int
     wall_seconds: float
+    #: entries the whole table still lacks (every row x the table's seeds), whatever ``--archs`` asked
+    table_missing: int = 0
 
 
 @cache
@@ -188,4 +190,6 @@ def build(space_name: str, *, dataset: str, seeds: Sequence[int], epochs: int, o
         if bar is not None:
             bar.close()
     remaining = len(store.missing(out, rows, seeds))
-    return BuildSummary(out, trained, remaining, time.time() - started)
+    table = Table.open(out, verify="none")
+    table_missing = len(store.missing(out, range(space.size), table.seeds.tolist()))
+    return BuildSummary(out, trained, remaining, time.time() - started, table_missing)

@@ -23,7 +23,7 @@ def _seeds(text: str) -> list[int]:
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``build`` to the main CLI's subparsers; its ``func(args) -> int`` runs the build."""
     parser = subparsers.add_parser("build", help="train a learning-curve table (resumable)",
-                                   description=__doc__.split("\n\n")[0])
+                                   description=__doc__.split("\n\n")[0].replace("``", ""))
     parser.add_argument("space", help="search space to train: mlp or nb201 (one row per isomorphism class)")
     parser.add_argument("--dataset", default="mnist1d", help="dataset: mnist1d, mnist1d-noisy or mnist1d-shifted")
     parser.add_argument("--seeds", type=_seeds, default=[0], help="comma-separated seeds, e.g. 0,1,2")
@@ -94,5 +94,5 @@ def handler(args: argparse.Namespace) -> int:
                     archs_file=args.archs, device=args.device, workers=args.workers, chunk=args.chunk,
                     schedule=schedule, limit=args.limit, command=_command(args))
     print(f"{summary.path}: trained {summary.trained} entries in {summary.wall_seconds:.0f} s; "
-          f"{summary.remaining} still missing")
+          f"{summary.remaining} of those asked still missing; the table lacks {summary.table_missing} entries")
     return 0
