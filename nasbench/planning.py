@@ -255,7 +255,7 @@ def time_unit(bench: Benchmark) -> float:
 
     Example:
         >>> round(time_unit(load("mlp-mnist1d")), 3)
-        1.401
+        0.32
     """
     if not bench.table.cost_metric:
         raise NasbenchError(f"table {bench.name} records no training cost, so it has no simulated time to share")
