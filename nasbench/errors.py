@@ -51,6 +51,16 @@ def os_reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
+def install_hint(extra: str, *pins: str) -> str:
+    """The command that installs an optional extra, for an error message; right from a wheel as from a checkout.
+
+    Example:
+        >>> install_hint("mo"), install_hint("train", "torch==2.13.0")
+        ('pip install "nasbench[mo]"', 'pip install "nasbench[train]" torch==2.13.0')
+    """
+    return " ".join((f'pip install "nasbench[{extra}]"', *pins))
+
+
 def shorten(value: Any, limit: int = 80) -> str:
     """``repr(value)`` for an error message: one line, at most ``limit`` characters (``limit`` >= 40).
 

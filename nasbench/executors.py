@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, cast
 
-from nasbench.errors import NasbenchError, Terminated
+from nasbench.errors import NasbenchError, Terminated, install_hint
 from nasbench.planning import RunSpec
 
 EXECUTORS = ("local", "ray")
@@ -174,7 +174,7 @@ def import_ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise NasbenchError('the ray executor needs Ray, which is not installed: pip install "nasbench[ray]"') from None
+        raise NasbenchError(f"the ray executor needs Ray, which is not installed: {install_hint('ray')}") from None
     return ray
 
 

@@ -20,7 +20,7 @@ seeded from the strategy's generator, so the same seed gives the same trace.
   intermediate value and stops when the pruner says so. Pruner options are given with a ``pruner_``
   prefix (``--option pruner_reduction_factor=3``).
 
-Optuna is imported only when a bridge strategy is made (``pip install -e ".[optuna]"``).
+Optuna is imported only when a bridge strategy is made (``pip install "nasbench[optuna]"``).
 
 Example:
     >>> from nasbench.simulate import run
@@ -35,7 +35,7 @@ import warnings
 from functools import cache
 from typing import Any, ClassVar
 
-from nasbench.errors import NasbenchError, shorten
+from nasbench.errors import NasbenchError, install_hint, shorten
 from nasbench.protocol import register_prefix
 from strategies.base import Arch, Job, Result, Strategy
 
@@ -51,7 +51,7 @@ def _optuna() -> Any:
     try:
         import optuna
     except ImportError:
-        raise NasbenchError('Optuna strategies need Optuna: pip install -e ".[optuna]" (optuna==5.0.0)') from None
+        raise NasbenchError(f"Optuna strategies need Optuna: {install_hint('optuna')} (optuna==5.0.0)") from None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return optuna
 

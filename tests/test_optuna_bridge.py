@@ -129,7 +129,7 @@ def test_missing_optuna_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setitem(sys.modules, "optuna", None)
     optuna_bridge.resolve.cache_clear()
     try:
-        with pytest.raises(NasbenchError, match=r'need Optuna: pip install -e "\.\[optuna\]"'):
+        with pytest.raises(NasbenchError, match=r'need Optuna: pip install "nasbench\[optuna\]"'):
             make_strategy("optuna:QMCSampler")
     finally:
         optuna_bridge.resolve.cache_clear()

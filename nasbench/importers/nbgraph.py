@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench.errors import NasbenchError, shorten
+from nasbench.errors import NasbenchError, install_hint, shorten
 from nasbench.importers.registry import Importer, ImportOptions, register_importer
 from nasbench.importers.unpickle import NUMPY_SCALARS, restricted_load
 from nasbench.spaces import nbgraph
@@ -35,7 +35,7 @@ def source_path(dataset: str) -> Path:
     try:
         root = resources.files("nas_bench_graph")
     except ModuleNotFoundError:
-        raise NasbenchError("the nas-bench-graph package is not installed (pip install nas-bench-graph)") from None
+        raise NasbenchError(f"the nas-bench-graph package is not installed ({install_hint('import')})") from None
     return Path(str(root)) / "light" / f"{dataset}.bench"
 
 

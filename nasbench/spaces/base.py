@@ -181,7 +181,7 @@ class Space(ABC):
         return ()
 
     def to_configspace(self) -> Any:
-        """The space as a ``ConfigSpace.ConfigurationSpace`` (needs ``pip install ConfigSpace``);
+        """The space as a ``ConfigSpace.ConfigurationSpace`` (needs ``pip install "nasbench[configspace]"``);
         see :mod:`nasbench.spaces.configspace`."""
         from nasbench.spaces.configspace import to_configspace
 

@@ -6,7 +6,7 @@ combinations a space excludes (:meth:`~nasbench.spaces.base.Space.forbidden`, e.
 NAS-Bench-Graph cell) become forbidden clauses. None of the spaces has a gene that is active only
 under another gene's value, so no conditions are emitted; validity rules that are no list of
 combinations (a NAS-Bench-101 graph must connect its input to its output) stay with the space and
-are checked when a configuration is read. Needs ``pip install ConfigSpace``.
+are checked when a configuration is read. Needs ``pip install "nasbench[configspace]"``.
 
 Example:
     >>> from nasbench.spaces.mlp import MlpSpace
@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nasbench.errors import NasbenchError, shorten
+from nasbench.errors import NasbenchError, install_hint, shorten
 from nasbench.spaces.base import Arch, Space
 
 __all__ = ["arch_of", "configuration_of", "to_configspace"]
@@ -33,7 +33,7 @@ def _configspace() -> Any:
     try:
         import ConfigSpace
     except ImportError:
-        raise NasbenchError("ConfigSpace is not installed: pip install ConfigSpace") from None
+        raise NasbenchError(f"ConfigSpace is not installed: {install_hint('configspace')}") from None
     return ConfigSpace
 
 

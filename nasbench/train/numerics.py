@@ -55,7 +55,7 @@ _CAPABILITY = {"portable": "DEFAULT", "avx2": "AVX2"}
 #: settings that train with oneDNN and NNPACK switched off (both dispatch by the CPU they find)
 _NO_DISPATCHING_BACKENDS = {"portable"}
 #: the train extra pins torch==2.13.0, the CPU build the shipped tables were trained with
-INSTALL_HINT = 'pip install -e ".[train]"'
+INSTALL_HINT = 'pip install "nasbench[train]" torch==2.13.0'
 
 
 @dataclass(frozen=True)
