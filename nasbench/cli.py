@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import math
 import os
 import signal
 import sys
@@ -252,14 +251,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from nasbench.simulate import run
 
     options = dict(_parse_option(text) for text in args.option)
+    objectives, penalty = objective_arguments(args)
     trace = run(args.strategy, args.benchmark, seed=args.seed, max_evals=args.evals, max_time=args.time,
-                workers=args.workers, transfer_from=args.transfer_from, objectives=parse_objectives(args.objectives),
-                penalty=parse_penalty(args.penalty), **options)
+                workers=args.workers, transfer_from=args.transfer_from, objectives=objectives, penalty=penalty,
+                **options)
     if args.out:
-        try:
-            trace.save(args.out)
-        except (OSError, ValueError) as exc:
-            raise NasbenchError(f"cannot write {shorten(args.out)}: {os_reason(exc)}") from None
+        trace.save(args.out)
     # the summary reads the trace's columns directly: a frame would import pandas (~0.4 s of start-up)
     from nasbench.trace import regret
 
@@ -274,31 +271,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_objectives(text: str | None) -> tuple[str, ...]:
-    """``--objectives valid_accuracy,latency``: 2 or 3 metric names (checked against the table by the run)."""
-    if text is None:
-        return ()
-    names = tuple(name.strip() for name in text.split(","))
-    if not 2 <= len(names) <= 3 or not all(names):
-        raise NasbenchError(f"--objectives takes 2 or 3 comma-separated metric names, e.g. valid_accuracy,latency; "
-                            f"not {shorten(text)}")
-    return names
+def objective_arguments(args: argparse.Namespace) -> tuple[tuple[str, ...], dict[str, float]]:
+    """``--objectives`` and every ``--penalty`` (repeatable, joined by commas), by the rules
+    :func:`nasbench.run` applies (:mod:`nasbench.validate`)."""
+    from nasbench.validate import objective_names, penalty_weights
 
-
-def parse_penalty(items: Sequence[str]) -> dict[str, float] | None:
-    """``--penalty latency=0.1`` (repeatable): λ per cost metric of the score accuracy − λ·normalised cost."""
-    penalty: dict[str, float] = {}
-    for item in items:
-        metric, _, weight = item.partition("=")
-        try:
-            value = float(weight)
-        except ValueError:
-            value = math.nan
-        if not metric or not math.isfinite(value) or value < 0:
-            raise NasbenchError(f"--penalty takes METRIC=LAMBDA with LAMBDA a finite number >= 0, e.g. latency=0.1; "
-                                f"not {shorten(item)}")
-        penalty[metric] = value
-    return penalty or None
+    return (objective_names(args.objectives, required=False),
+            penalty_weights(",".join(args.penalty) if args.penalty else None))
 
 
 def _parse_option(text: str) -> tuple[str, Any]:
@@ -316,7 +295,7 @@ def add_objective_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--objectives", metavar="A,B[,C]",
                         help="2 or 3 metrics to trade off (e.g. valid_accuracy,latency): the trace records the "
                              "archive's hypervolume regret")
-    parser.add_argument("--penalty", action="append", default=[], metavar="METRIC=LAMBDA",
+    parser.add_argument("--penalty", action="append", default=[], metavar="METRIC=LAMBDA[,...]",
                         help="search accuracy - LAMBDA x the metric scaled to [0, 1] (repeatable)")
 
 

@@ -127,7 +127,7 @@ def _study_path(path: Path) -> Path:
 
 def handler(args: argparse.Namespace) -> int:
     """Plan (all names checked first), run, report; 1 on a regression, 130 when interrupted."""
-    from nasbench.cli import parse_objectives, parse_penalty
+    from nasbench.cli import objective_arguments
     from nasbench.planning import DEFAULT_SEEDS, plan
     from nasbench.presets import DEFAULT_SECTIONS, PRESETS
     from nasbench.study import StudyFile, check_executor, study_lock
@@ -137,7 +137,7 @@ def handler(args: argparse.Namespace) -> int:
     baseline = None
     preset = PRESETS[args.preset] if args.preset else None
     sections = preset.sections if preset else DEFAULT_SECTIONS
-    objectives, penalty = parse_objectives(args.objectives), parse_penalty(args.penalty)
+    objectives, penalty = objective_arguments(args)
     if objectives:
         from nasbench.report.pareto import PARETO_SECTIONS
 

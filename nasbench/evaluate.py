@@ -31,13 +31,14 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from nasbench.benchmark import Benchmark
-from nasbench.errors import MissingEntryError, NasbenchError, shorten
+from nasbench.errors import MissingEntryError, NasbenchError
 from nasbench.protocol import Job
+from nasbench.validate import penalty_weights
 
 __all__ = ["Evaluation", "TableEvaluator"]
 
@@ -68,7 +69,7 @@ class TableEvaluator:
 
     def __init__(self, benchmark: Benchmark, *, search_metric: str | None = None, cost: str | None = None,
                  objectives: Sequence[str] = (), asker: str = "a job",
-                 penalty: Mapping[str, float] | None = None, own_costs: bool = False) -> None:
+                 penalty: str | Mapping[str, float] | None = None, own_costs: bool = False) -> None:
         self.benchmark = benchmark
         self.asker = asker
         self.own_costs = own_costs
@@ -81,7 +82,7 @@ class TableEvaluator:
             benchmark.metric_info(metric)
         if self.cost_name != "unit":
             benchmark.metric_info(self.cost_name)
-        self.penalty = _check_penalty(benchmark, penalty or {})
+        self.penalty = _check_penalty(benchmark, penalty)
         self._read()
 
     def _read(self) -> None:
@@ -163,19 +164,16 @@ class TableEvaluator:
         return seed, value, True
 
 
-def _check_penalty(bench: Benchmark, penalty: Mapping[str, float]) -> dict[str, float]:
-    """The penalty's weights by metric, each a finite λ >= 0 on a non-test metric that varies."""
-    checked: dict[str, float] = {}
-    for metric, weight in penalty.items():
-        info = bench.metric_info(metric)
-        if info.split.value == "test":
+def _check_penalty(bench: Benchmark, penalty: Any) -> dict[str, float]:
+    """The penalty's weights by metric (:func:`nasbench.validate.penalty_weights`), each on a non-test
+    metric of the table that varies."""
+    checked = penalty_weights(penalty)
+    for metric in checked:
+        if bench.metric_info(metric).split.value == "test":
             raise NasbenchError(f"penalty metric {metric!r} is a test metric; strategies never see test metrics")
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight < float("inf"):
-            raise NasbenchError(f"the penalty weight of {metric} must be a finite number >= 0, not {shorten(weight)}")
         values = bench.metric_values(metric)
         if np.all(np.isnan(values)) or np.nanmin(values) == np.nanmax(values):
             raise NasbenchError(f"penalty metric {metric!r} is missing or constant on {bench.name}")
-        checked[metric] = float(weight)
     return checked
 
 

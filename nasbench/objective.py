@@ -28,6 +28,7 @@ from nasbench.benchmark import Benchmark, load
 from nasbench.errors import NasbenchError, shorten
 from nasbench.evaluate import TableEvaluator
 from nasbench.protocol import Job
+from nasbench.validate import check_seed
 
 __all__ = ["Objective", "ObjectiveValue"]
 
@@ -45,8 +46,7 @@ class Objective:
 
     def __init__(self, benchmark: str | Benchmark, *, seed: int = 0, search_metric: str | None = None,
                  cost: str | None = None) -> None:
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-            raise NasbenchError(f"seed must be a non-negative integer, not {shorten(seed)}")
+        check_seed(seed)
         self.benchmark = benchmark if isinstance(benchmark, Benchmark) else load(benchmark)
         metric = search_metric or self.benchmark.search_metric
         if self.benchmark.metric_info(metric).split.value == "test":

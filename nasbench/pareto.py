@@ -7,7 +7,7 @@ hypervolume. The **test side** of an objective is its test counterpart (``valid_
 ``test_accuracy``); a split-free metric (``latency``, ``params``) is its own counterpart.
 
 The exact front is computed here without any optional package (a vectorised cull over the rows
-sorted lexicographically); the indicators come from ``moocore`` (``pip install -e ".[mo]"``), imported
+sorted lexicographically); the indicators come from ``moocore`` (``pip install "nasbench[mo]"``), imported
 on first use.
 
 Example:
@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from nasbench.errors import NasbenchError, shorten
+from nasbench.errors import NasbenchError, install_hint, shorten
+from nasbench.validate import objective_names
 
 if TYPE_CHECKING:
     from nasbench.benchmark import Benchmark
@@ -45,30 +46,13 @@ def _moocore() -> Any:
     try:
         import moocore
     except ImportError:
-        raise NasbenchError("hypervolume and IGD+ need moocore: pip install -e \".[mo]\"") from None
+        raise NasbenchError(f"hypervolume and IGD+ need moocore: {install_hint('mo')}") from None
     return moocore
 
 
 def require_indicators() -> None:
     """Raise the clear error of a missing ``moocore`` now, before a run starts."""
     _moocore()
-
-
-def objective_names(objectives: Any) -> tuple[str, ...]:
-    """The objectives as a tuple of names, or one :class:`NasbenchError` when they are not a sequence
-    of strings (None, one string, a number); checked cheaply, before the table is read.
-
-    Example:
-        >>> objective_names(["valid_accuracy", "latency"])
-        ('valid_accuracy', 'latency')
-    """
-    example = "e.g. ('valid_accuracy', 'latency')"
-    if isinstance(objectives, (str, bytes)) or not isinstance(objectives, Sequence):
-        raise NasbenchError(f"objectives are a sequence of 2 or 3 metric names, {example}, not {shorten(objectives)}")
-    for name in objectives:
-        if not isinstance(name, str):
-            raise NasbenchError(f"objectives are metric names, {example}, not {shorten(name)}")
-    return tuple(objectives)
 
 
 def check_split(split: Any) -> str:
@@ -79,14 +63,10 @@ def check_split(split: Any) -> str:
 
 
 def check_objectives(bench: Benchmark, objectives: Sequence[str]) -> tuple[str, ...]:
-    """The objectives as a tuple, or one :class:`NasbenchError` saying what is wrong with them:
-    not a sequence of names, fewer than 2 or more than 3, a name twice, an unknown or test metric, or a
-    metric that is missing or constant at the table's final fidelity."""
+    """The objectives as a tuple, or one :class:`NasbenchError` saying what is wrong with them: what
+    :func:`~nasbench.validate.objective_names` refuses (not 2 or 3 names, a name twice), an unknown or
+    test metric, or a metric that is missing or constant at the table's final fidelity."""
     objectives = objective_names(objectives)
-    if not 2 <= len(objectives) <= 3:
-        raise NasbenchError(f"give 2 or 3 objectives, not {len(objectives)} ({', '.join(map(shorten, objectives))})")
-    if len(set(objectives)) != len(objectives):
-        raise NasbenchError(f"objectives name a metric twice: {', '.join(map(shorten, objectives))}")
     for objective in objectives:
         if bench.metric_info(objective).split.value == "test":
             raise NasbenchError(f"objective {objective!r} is a test metric; strategies never see test metrics")

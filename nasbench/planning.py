@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ from nasbench.presets import Entry
 from nasbench.protocol import strategy_class
 from nasbench.simulate import strategy_registry
 from nasbench.transfer import SHUFFLED, check_transfer_from, maps_into
+from nasbench.validate import check_budget, objective_names, penalty_weights
 
 #: the default study: every shipped table (``data/manifest.json``) x every strategy that fits it, but
 #: those of :data:`DEFAULT_LEFT_OUT`, x 20 seeds x :data:`DEFAULT_EVALS` evaluations; the budget is where
@@ -102,8 +102,8 @@ def plan(
     time_units: float | None = None,
     transfer_from: Sequence[str] = (),
     leave_one_out: bool = False,
-    objectives: Sequence[str] = (),
-    penalty: dict[str, float] | None = None,
+    objectives: str | Sequence[str] = (),
+    penalty: str | Mapping[str, float] | None = None,
 ) -> list[RunSpec]:
     """The grid benchmark x strategy x seed (seeds ``0..seeds-1``), every name checked first.
 
@@ -118,7 +118,8 @@ def plan(
     prior tasks; ``leave_one_out`` gives each benchmark the study's other benchmarks that map into its
     space (:func:`priors_for`) — to the entries that use them (a transferring strategy, or a
     ``warm_start`` option), the others run cold. Benchmark names may be shell patterns (``nbgraph-*``).
-    ``objectives`` (2 or 3 metrics, checked on every benchmark) and ``penalty`` go to every run; with
+    ``objectives`` (2 or 3 metrics, checked on every benchmark) and ``penalty`` go to every run (in the
+    forms :func:`nasbench.run` takes); one budget, ``max_evals``, ``max_time`` or ``time_units``; with
     objectives, multi-objective strategies are among the defaults (and a strategy fitted for
     multi-objective runs only is left out without).
 
@@ -128,19 +129,11 @@ def plan(
     """
     if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
         raise NasbenchError(f"the number of seeds must be an integer >= 1, not {seeds!r}")
-    if max_time is not None and time_units is not None:
-        raise NasbenchError("give the time budget in simulated seconds or in units of a training, not both")
-    if time_units is not None and (not isinstance(time_units, (int, float)) or isinstance(time_units, bool)
-                                   or not 0 < time_units < math.inf):
-        raise NasbenchError(f"the time budget must be a positive finite number of trainings, not {time_units!r}")
     if max_evals is None and max_time is None and time_units is None:
         max_evals = DEFAULT_EVALS
-    if max_evals is not None and (not isinstance(max_evals, int) or isinstance(max_evals, bool) or max_evals < 1):
-        raise NasbenchError(f"the evaluation budget must be an integer >= 1, not {max_evals!r}")
-    if max_time is not None and (not isinstance(max_time, (int, float)) or not 0 < max_time < math.inf):
-        raise NasbenchError(f"the time budget must be a positive finite number of simulated seconds, not {max_time!r}")
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-        raise NasbenchError(f"workers must be an integer >= 1, not {workers!r}")
+    check_budget(max_evals, max_time, workers, time_units=time_units)  # the rules of nasbench.run
+    objectives = objective_names(objectives, required=False)
+    penalty = penalty_weights(penalty)
     names = expand(benchmarks) if benchmarks else default_benchmarks()
     if not names:
         raise NasbenchError("no benchmark to run: none of the default tables is installed; name some with --benchmarks")
@@ -237,7 +230,7 @@ def _checked_priors(bench: Benchmark, names: Sequence[str]) -> tuple[str, ...]:
     return names
 
 
-def _check_run_options(bench: Benchmark, objectives: Sequence[str], penalty: dict[str, float] | None) -> None:
+def _check_run_options(bench: Benchmark, objectives: tuple[str, ...], penalty: dict[str, float]) -> None:
     """Objectives and penalty checked on one table before anything runs (the run checks them again)."""
     if objectives:
         from nasbench.pareto import check_objectives, require_indicators

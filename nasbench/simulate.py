@@ -22,7 +22,7 @@ the validation-chosen incumbent (the best score at the highest fidelity seen) in
 
 Example:
     >>> from nasbench.simulate import run
-    >>> trace = run("rs", "nbgraph-cora", seed=0, max_evals=20, objectives=("latency",))
+    >>> trace = run("rs", "nbgraph-cora", seed=0, max_evals=20, objectives="valid_accuracy,latency")
     >>> len(trace.to_frame()), "latency" in trace.to_frame()
     (20, True)
 """
@@ -39,45 +39,33 @@ from typing import Any
 import numpy as np
 
 from nasbench.benchmark import Benchmark, load
-from nasbench.errors import NasbenchError, shorten
+from nasbench.errors import NasbenchError, install_hint, shorten
 from nasbench.evaluate import TableEvaluator
 from nasbench.protocol import Job, Result, SearchContext, StrategyProtocol, make_strategy, strategy_registry
 from nasbench.trace import COLUMNS, RESERVED, Trace, TraceMeta, dtype_of, orient
 from nasbench.transfer import prior_tasks
+from nasbench.validate import check_budget, check_seed, objective_names, penalty_weights
 
 # the contract and the trace are re-exported for code written against the single-module simulator
 __all__ = ["Job", "Result", "SearchContext", "StrategyProtocol", "Trace", "TraceMeta", "make_strategy", "run",
            "strategy_registry"]
 
 
-def _check_budget(max_evals: Any, max_time: Any, workers: Any, seed: Any) -> None:
-    if max_evals is None and max_time is None:
-        raise NasbenchError("give a budget: max_evals (evaluations) or max_time (simulated seconds)")
-    if max_evals is not None and (not isinstance(max_evals, (int, np.integer)) or isinstance(max_evals, bool)
-                                  or max_evals <= 0):
-        raise NasbenchError(f"max_evals must be a positive integer, not {shorten(max_evals)}")
-    if max_time is not None and (not isinstance(max_time, (int, float, np.integer, np.floating))
-                                 or isinstance(max_time, bool) or not max_time > 0 or math.isinf(max_time)):
-        raise NasbenchError(f"max_time must be a positive finite number of simulated seconds, not {shorten(max_time)}")
-    if not isinstance(workers, (int, np.integer)) or isinstance(workers, bool) or workers < 1:
-        raise NasbenchError(f"workers must be an integer >= 1, not {shorten(workers)}")
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise NasbenchError(f"seed must be a non-negative integer, not {shorten(seed)}")
-
-
 def _check_metrics(bench: Benchmark, search: str, objectives: tuple[str, ...]) -> str:
-    """Refuse test metrics as search metric or objective; return the test metric the trace reports."""
+    """Refuse a test metric as search metric and objectives the table or the trace cannot take (see
+    :func:`nasbench.pareto.check_objectives`); return the test metric the trace reports."""
     if bench.metric_info(search).split.value == "test":
         raise NasbenchError(f"{search!r} is a test metric; strategies search on validation metrics only")
     if not bench.test_metric:
         raise NasbenchError(f"benchmark {bench.name} has no test metric to report")
-    for objective in objectives:
-        if bench.metric_info(objective).split.value == "test":
-            raise NasbenchError(f"objective {objective!r} is a test metric; strategies never see test metrics")
-        if objective in RESERVED:
-            raise NasbenchError(f"objective {objective!r} has the name of a trace column")
-    if len(set(objectives)) != len(objectives):
-        raise NasbenchError(f"objectives name a metric twice: {', '.join(objectives)}")
+    if objectives:
+        from nasbench import pareto
+
+        pareto.check_objectives(bench, objectives)
+        for objective in objectives:
+            if objective in RESERVED:
+                raise NasbenchError(f"objective {objective!r} has the name of a trace column")
+        pareto.require_indicators()
     return bench.test_metric
 
 
@@ -87,7 +75,7 @@ def _training_context(bench: Benchmark, name: str, device: str, seq: np.random.S
         from nasbench.train.context import make_training_context
     except ImportError as exc:
         raise NasbenchError(f"strategy {name!r} trains models itself, which needs PyTorch "
-                            f"(pip install -e \".[train]\"); cannot import {exc.name or exc}") from None
+                            f"({install_hint('train')}); cannot import {exc.name or exc}") from None
     return make_training_context(bench, device=device, rng=np.random.default_rng(seq))
 
 
@@ -101,8 +89,8 @@ def run(
     workers: int = 1,
     search_metric: str | None = None,
     cost: str | None = None,
-    objectives: tuple[str, ...] = (),
-    penalty: Mapping[str, float] | None = None,
+    objectives: str | Sequence[str] = (),
+    penalty: str | Mapping[str, float] | None = None,
     device: str = "cpu",
     transfer_from: Sequence[str] = (),
     **options: Any,
@@ -111,15 +99,18 @@ def run(
 
     ``strategy`` is a registry name (``options`` are its keyword arguments) or an instance;
     ``cost`` overrides the table's cost: a metric name, or ``"unit"`` for one unit per evaluation;
-    ``objectives`` names metrics the strategy is told besides the score (each becomes a trace
-    column; with 2 or 3 objectives the trace also holds the archive's HV regret, see
-    :mod:`nasbench.pareto`); ``penalty`` (``{"latency": 0.1}``) makes the score the search metric
-    less λ times each normalised cost metric; ``device`` is where a strategy that trains models
+    ``objectives`` names 2 or 3 metrics the strategy is told besides the score (``"valid_accuracy,latency"``
+    or a sequence; each becomes a trace column, and the trace also holds the archive's HV regret, see
+    :mod:`nasbench.pareto`); ``penalty`` (``{"latency": 0.1}`` or ``"latency=0.1"``) makes the score the
+    search metric less λ times each normalised cost metric; ``device`` is where a strategy that trains models
     itself trains them; ``transfer_from`` names prior tasks whose validation views the strategy gets
-    in ``SearchContext.priors`` (:mod:`nasbench.transfer`). All arguments are checked before anything runs.
+    in ``SearchContext.priors`` (:mod:`nasbench.transfer`). The budget is ``max_evals`` or ``max_time``.
+    All arguments are checked before anything runs, by the rules of :mod:`nasbench.validate`.
     """
-    _check_budget(max_evals, max_time, workers, seed)
-    objectives = tuple(objectives)
+    check_budget(max_evals, max_time, workers)
+    check_seed(seed)
+    objectives = objective_names(objectives, required=False)
+    penalty = penalty_weights(penalty)
     bench = benchmark if isinstance(benchmark, Benchmark) else load(benchmark)
     priors = prior_tasks(bench, transfer_from, seed=seed) if transfer_from else ()
     if isinstance(strategy, str):
@@ -133,11 +124,6 @@ def run(
         name, instance = getattr(strategy, "name", type(strategy).__name__), strategy
     search = search_metric or bench.search_metric
     test = _check_metrics(bench, search, objectives)
-    if len(objectives) >= 2:
-        from nasbench import pareto
-
-        pareto.check_objectives(bench, objectives)
-        pareto.require_indicators()
     evaluator = TableEvaluator(bench, search_metric=search, cost=cost, objectives=objectives,
                                asker=f"strategy {name!r}", penalty=penalty,
                                own_costs=getattr(instance, "trains_live", False))
@@ -166,7 +152,9 @@ def run(
         penalty=json.dumps(evaluator.penalty, sort_keys=True) if evaluator.penalty else "",
     )
     columns = _columns(records, objective_records, objectives, bench)
-    if len(objectives) >= 2:
+    if objectives:
+        from nasbench import pareto
+
         archived = columns["fidelity"] == bench.fidelities[-1]
         columns["hv_regret"], columns["hv_regret_test"] = pareto.hv_regret_curves(bench, objectives, columns["row"],
                                                                                    archived)

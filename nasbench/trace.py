@@ -140,16 +140,15 @@ class Trace:
         :class:`NasbenchError`."""
         if not isinstance(path, (str, os.PathLike)):
             raise NasbenchError(f"a trace is saved to a file path, e.g. trace.csv, not {shorten(path)}")
-        path = Path(path)
-        if path.is_dir():
-            raise NasbenchError(f"cannot save the trace to {shorten(str(path))}: it is a directory; name a file, "
-                                f"e.g. {shorten(str(path / 'trace.csv'))}")
-        frame = self.to_frame()
+        path, frame = Path(path), self.to_frame()
         try:
+            if path.is_dir():
+                raise NasbenchError(f"cannot save the trace to {shorten(str(path))}: it is a directory; name a "
+                                    f"file, e.g. {shorten(str(path / 'trace.csv'))}")
             with open(path, "w", newline="") as f:
                 frame.to_csv(f, index=False, float_format="%.10g", lineterminator="\n")
             sidecar(path).write_text(json.dumps(self.meta.to_dict(), sort_keys=True, indent=1) + "\n")
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte or an unencodable character in the path
             raise NasbenchError(f"cannot save the trace to {shorten(str(path))}: {os_reason(exc)}") from None
 
     @classmethod

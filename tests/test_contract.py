@@ -162,7 +162,7 @@ def test_search_on_a_test_metric_is_refused() -> None:
     with pytest.raises(NasbenchError, match="test metric"):
         run("rs", "nbgraph-cora", seed=0, max_evals=5, search_metric="test_accuracy")
     with pytest.raises(NasbenchError, match="test metric"):
-        run("rs", "nbgraph-cora", seed=0, max_evals=5, objectives=("test_accuracy",))
+        run("rs", "nbgraph-cora", seed=0, max_evals=5, objectives=("test_accuracy", "latency"))
 
 
 def test_registry_refuses_duplicate_names() -> None:

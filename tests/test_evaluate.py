@@ -79,7 +79,7 @@ def test_a_refreshed_table_is_read_again_by_the_evaluator(tmp_path: Path) -> Non
     revision = bench.revision
     jobs = [Job(bench.space.arch_of_row(3), fidelity=2.0), Job(bench.space.arch_of_row(row), fidelity=4.0),
             Job(bench.space.arch_of_row(row), fidelity=6.0, resume_from=4.0)]
-    frame = run(Scripted(jobs), bench, seed=0, max_evals=5, objectives=("params",)).to_frame()
+    frame = run(Scripted(jobs), bench, seed=0, max_evals=5, objectives=("params", "valid_accuracy")).to_frame()
     assert filled == [row] and bench.revision == revision + 1
     assert frame["live"].tolist() == [False, True, False]
     seeds = [int(np.flatnonzero(shipped.seeds == s)[0]) for s in frame["seed"]]

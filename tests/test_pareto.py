@@ -135,10 +135,11 @@ def test_bad_objectives_are_one_clear_error(objectives, message) -> None:
 
 
 @pytest.mark.parametrize(("objectives", "split", "message"), [
-    (None, "valid", r"objectives are a sequence of 2 or 3 metric names, e.g. \('valid_accuracy', 'latency'\), "
-                    "not None$"),
-    (3, "valid", "objectives are a sequence of 2 or 3 metric names, .* not 3$"),
-    ("valid_accuracy,latency", "valid", "sequence of 2 or 3 metric names, .* not 'valid_accuracy,latency'"),
+    (None, "valid", r"objectives are 2 or 3 metric names, one comma-separated string or a sequence, e.g. "
+                    r"'valid_accuracy,latency' or \('valid_accuracy', 'latency'\), not None$"),
+    (3, "valid", "objectives are 2 or 3 metric names, .* not 3$"),
+    ("valid_accuracy", "valid", r"give 2 or 3 objectives, not 1 \('valid_accuracy'\)"),
+    ("valid_accuracy,,latency", "valid", "not 'valid_accuracy,,latency' .an empty name.$"),
     ((["valid_accuracy"], "latency"), "valid", r"objectives are metric names, .* not \['valid_accuracy'\]"),
     (("valid_accuracy", "latency"), ["valid"], r"split must be one of valid, test, not \['valid'\]"),
     (("valid_accuracy", "latency"), None, "split must be one of valid, test, not None"),

@@ -82,7 +82,7 @@ def test_training_context_is_made_only_for_strategies_that_train(monkeypatch: py
 
 def test_training_context_without_its_module_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "nasbench.train.context", None)
-    with pytest.raises(NasbenchError, match=r"trains models itself, which needs PyTorch \(pip install -e"):
+    with pytest.raises(NasbenchError, match=r'which needs PyTorch \(pip install "nasbench\[train\]"\)'):
         run(_SelfTrained(), nasbench.load("nbgraph-cora"), seed=0, max_evals=2)
 
 
@@ -94,7 +94,7 @@ def test_search_context_says_orientations() -> None:
             seen.append(self.context)
             super().start()
 
-    run(Spy(), "nbgraph-cora", seed=0, max_evals=2, objectives=("latency",))
+    run(Spy(), "nbgraph-cora", seed=0, max_evals=2, objectives=("latency", "params"))
     context = seen[0]
-    assert context.search_higher_is_better and context.objective_higher_is_better == (False,)
+    assert context.search_higher_is_better and context.objective_higher_is_better == (False, False)
     assert context.training is None and context.priors == ()

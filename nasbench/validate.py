@@ -1,0 +1,151 @@
+"""The rules for a run's arguments, written once: the API (``nasbench.run``, ``planning.plan``,
+``Benchmark.pareto_front``) and the CLI (``nasbench run``, ``nasbench compare``) call these.
+
+Each function takes the value as a user gives it and returns it in one checked form, or raises one
+:class:`~nasbench.errors.NasbenchError` sentence. Only what needs no table is checked here (shape,
+count, range); what a name means on a table (an unknown or test metric, a constant one) is checked
+where the table is read (:func:`nasbench.pareto.check_objectives`, :class:`nasbench.evaluate.TableEvaluator`).
+
+* a **budget** is ``max_evals`` evaluations or ``max_time`` simulated seconds (or, for a study, a
+  time in trainings), exactly one of them;
+* **objectives** are none, or 2 or 3 distinct metric names: one comma-separated string
+  (``"valid_accuracy,latency"``, as ``--objectives`` takes it) or a sequence of names;
+* a **penalty** is a mapping ``{metric: lambda}`` or the ``--penalty`` text ``"latency=0.1,params=0.2"``,
+  each lambda a finite number >= 0.
+
+Example:
+    >>> objective_names(" valid_accuracy, latency")
+    ('valid_accuracy', 'latency')
+    >>> penalty_weights("latency=0.1,params=0.2")
+    {'latency': 0.1, 'params': 0.2}
+    >>> check_budget(100, None)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from numbers import Integral, Real
+from typing import Any
+
+from nasbench.errors import NasbenchError, shorten
+
+__all__ = ["check_budget", "check_seed", "objective_names", "penalty_weights"]
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def _is_positive_finite(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and 0 < float(value) < math.inf
+
+
+def check_budget(max_evals: Any, max_time: Any, workers: Any = 1, *, time_units: Any = None) -> None:
+    """One budget: ``max_evals`` (a positive integer), ``max_time`` (positive finite simulated seconds)
+    or, for a study, ``time_units`` (positive finite trainings); ``workers`` an integer >= 1.
+
+    Example:
+        >>> check_budget(10, None, workers=4)
+        >>> check_budget(10, 5.0)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        nasbench.errors.NasbenchError: give one budget, max_evals (evaluations) or max_time (...), not both
+    """
+    if max_time is not None and time_units is not None:
+        raise NasbenchError("give the time budget in simulated seconds or in units of a training, not both")
+    time_name = "time_units (trainings)" if time_units is not None else "max_time (simulated seconds)"
+    if max_evals is None and max_time is None and time_units is None:
+        raise NasbenchError("give a budget: max_evals (evaluations) or max_time (simulated seconds)")
+    if max_evals is not None and (max_time is not None or time_units is not None):
+        raise NasbenchError(f"give one budget, max_evals (evaluations) or {time_name}, not both")
+    if max_evals is not None and not (_is_integer(max_evals) and max_evals > 0):
+        raise NasbenchError(f"max_evals must be a positive integer (the evaluation budget), not {shorten(max_evals)}")
+    if max_time is not None and not _is_positive_finite(max_time):
+        raise NasbenchError(f"max_time must be a positive finite number of simulated seconds (the time budget), "
+                            f"not {shorten(max_time)}")
+    if time_units is not None and not _is_positive_finite(time_units):
+        raise NasbenchError(f"time_units must be a positive finite number of trainings (the time budget), "
+                            f"not {shorten(time_units)}")
+    if not (_is_integer(workers) and workers >= 1):
+        raise NasbenchError(f"workers must be an integer >= 1, not {shorten(workers)}")
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` as an int if it is a non-negative integer, else one :class:`NasbenchError`."""
+    if not (_is_integer(seed) and seed >= 0):
+        raise NasbenchError(f"seed must be a non-negative integer, not {shorten(seed)}")
+    return int(seed)
+
+
+def objective_names(objectives: Any, *, required: bool = True) -> tuple[str, ...]:
+    """The objectives as a tuple of 2 or 3 distinct names, from one comma-separated string (split on
+    commas, each name stripped, as ``--objectives`` reads it) or a sequence of names; with
+    ``required=False``, ``None`` or an empty sequence is no objectives, ``()``.
+
+    Example:
+        >>> objective_names(["valid_accuracy", "latency"]), objective_names(None, required=False)
+        (('valid_accuracy', 'latency'), ())
+    """
+    if not required and (objectives is None or (isinstance(objectives, (tuple, list)) and not objectives)):
+        return ()
+    shape = ("objectives are 2 or 3 metric names, one comma-separated string or a sequence, e.g. "
+             "'valid_accuracy,latency' or ('valid_accuracy', 'latency'), not ")
+    if isinstance(objectives, str):
+        names = tuple(name.strip() for name in objectives.split(","))
+    elif isinstance(objectives, bytes) or not isinstance(objectives, Sequence):
+        raise NasbenchError(shape + shorten(objectives))
+    else:
+        names = tuple(objectives)
+        for name in names:
+            if not isinstance(name, str):
+                raise NasbenchError(f"objectives are metric names, e.g. ('valid_accuracy', 'latency'), "
+                                    f"not {shorten(name)}")
+    if not all(names):
+        raise NasbenchError(shape + shorten(objectives) + " (an empty name)")
+    if not 2 <= len(names) <= 3:
+        raise NasbenchError(f"give 2 or 3 objectives, not {len(names)} ({', '.join(map(shorten, names))})")
+    if len(set(names)) != len(names):
+        raise NasbenchError(f"objectives name a metric twice: {', '.join(map(shorten, names))}")
+    return names
+
+
+def penalty_weights(penalty: Any) -> dict[str, float]:
+    """λ by metric from a mapping ``{metric: lambda}`` or the text ``"metric=lambda[,metric=lambda]"``
+    (as ``--penalty`` takes it), each λ a finite number >= 0; ``None`` or an empty mapping is no penalty.
+
+    Example:
+        >>> penalty_weights({"latency": 1}), penalty_weights(None)
+        ({'latency': 1.0}, {})
+    """
+    if penalty is None:
+        return {}
+    if isinstance(penalty, str):
+        return _parse_penalty(penalty)
+    if not isinstance(penalty, Mapping):
+        raise NasbenchError(f"penalty is a mapping {{metric: lambda}} or text metric=lambda[,metric=lambda], "
+                            f"e.g. {{'latency': 0.1}} or 'latency=0.1', not {shorten(penalty)}")
+    weights: dict[str, float] = {}
+    for metric, weight in penalty.items():
+        if not isinstance(metric, str) or not metric:
+            raise NasbenchError(f"penalty metrics are metric names, e.g. {{'latency': 0.1}}, not {shorten(metric)}")
+        if not (isinstance(weight, Real) and not isinstance(weight, bool) and 0 <= float(weight) < math.inf):
+            raise NasbenchError(f"the penalty weight of {metric} must be a finite number >= 0, not {shorten(weight)}")
+        weights[metric] = float(weight)
+    return weights
+
+
+def _parse_penalty(text: str) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for item in text.split(","):
+        metric, _, weight = (part.strip() for part in item.partition("="))
+        try:
+            value = float(weight)
+        except ValueError:
+            value = math.nan
+        if not metric or not 0 <= value < math.inf:
+            raise NasbenchError(f"penalty takes METRIC=LAMBDA[,METRIC=LAMBDA] with LAMBDA a finite number >= 0, "
+                                f"e.g. latency=0.1; not {shorten(text)}")
+        if metric in weights:
+            raise NasbenchError(f"penalty names {shorten(metric)} twice: {shorten(text)}")
+        weights[metric] = value
+    return weights
