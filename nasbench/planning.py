@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 
 from nasbench.benchmark import Benchmark, list_benchmarks, load
-from nasbench.errors import NasbenchError
+from nasbench.errors import NasbenchError, shorten
 from nasbench.presets import Entry
 from nasbench.protocol import strategy_class
 from nasbench.simulate import strategy_registry
 from nasbench.transfer import SHUFFLED, check_transfer_from, maps_into
-from nasbench.validate import check_budget, objective_names, penalty_weights
+from nasbench.validate import check_budget, name_sequence, objective_names, penalty_weights
 
 #: the default study: every shipped table (``data/manifest.json``) x every strategy that fits it, but
 #: those of :data:`DEFAULT_LEFT_OUT`, x 20 seeds x :data:`DEFAULT_EVALS` evaluations; the budget is where
@@ -128,40 +128,50 @@ def plan(
         3
     """
     if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
-        raise NasbenchError(f"the number of seeds must be an integer >= 1, not {seeds!r}")
+        raise NasbenchError(f"the number of seeds must be an integer >= 1, not {shorten(seeds)}")
     if max_evals is None and max_time is None and time_units is None:
         max_evals = DEFAULT_EVALS
     check_budget(max_evals, max_time, workers, time_units=time_units)  # the rules of nasbench.run
     objectives = objective_names(objectives, required=False)
     penalty = penalty_weights(penalty)
-    names = expand(benchmarks) if benchmarks else default_benchmarks()
+    if options is not None and not (isinstance(options, Mapping) and all(
+            isinstance(name, str) and isinstance(given, Mapping) for name, given in options.items())):
+        raise NasbenchError(f"options map strategy names to their options, e.g. {{'rea': {{'population_size': 20}}}}, "
+                            f"not {shorten(options)}")
+    names = expand(benchmarks) if benchmarks is not None else default_benchmarks()
     if not names:
-        raise NasbenchError("no benchmark to run: none of the default tables is installed; name some with --benchmarks")
+        raise NasbenchError("no benchmark to run: none of the default tables is installed; name some with --benchmarks"
+                            if benchmarks is None else "no benchmark to run: benchmarks is empty")
     unknown = sorted(set(names) - set(list_benchmarks()))
     if unknown:
-        raise NasbenchError(f"unknown benchmark {', '.join(map(repr, unknown))}; known benchmarks: "
+        raise NasbenchError(f"unknown benchmark {', '.join(map(shorten, unknown))}; known benchmarks: "
                             f"{', '.join(list_benchmarks())}")
     registry = strategy_registry()
     if entries is not None and (strategies or options):
         raise NasbenchError("give the strategies as entries, or as names with options, not both")
-    named = [entry.strategy for entry in entries] if entries is not None else list(strategies or [])
+    if entries is not None:
+        named = [entry.strategy for entry in entries]
+    else:
+        given = () if strategies is None else strategies
+        named = list(name_sequence(given, "strategies", "strategy names", "['rs', 'rea']"))
     registry.update({name: strategy_class(name) for name in named if ":" in name})  # a bridged library's names
     missing = sorted(set(named) - set(registry))
     if missing:
-        raise NasbenchError(f"unknown strategy {', '.join(map(repr, missing))}; known strategies: "
+        raise NasbenchError(f"unknown strategy {', '.join(map(shorten, missing))}; known strategies: "
                             f"{', '.join(sorted(registry))}")
     defaults = [name for name in sorted(registry) if name not in DEFAULT_LEFT_OUT]
     options = options or {}
     stray = sorted(set(options) - set(named or defaults))
     if stray:
-        raise NasbenchError(f"options given for {', '.join(map(repr, stray))}, which the study does not run")
+        raise NasbenchError(f"options given for {', '.join(map(shorten, stray))}, which the study does not run")
     if entries is None:
         entries = [Entry(name, options.get(name, {})) for name in dict.fromkeys(named or defaults)]
     for entry in entries:  # a bad option value fails here, before any run starts
         try:
             registry[entry.strategy](**entry.options)
         except TypeError as exc:
-            raise NasbenchError(f"strategy {entry.strategy!r} got an option it does not take ({exc})") from None
+            raise NasbenchError(f"strategy {entry.strategy!r} got an option it does not take "
+                                f"({shorten(str(exc), 200)})") from None
 
     if transfer_from and leave_one_out:
         raise NasbenchError("give the prior tasks (--transfer-from) or leave-one-task-out, not both")
@@ -205,10 +215,10 @@ def expand(names: Sequence[str]) -> list[str]:
     """
     known = list_benchmarks()
     out: list[str] = []
-    for name in names:
+    for name in name_sequence(names, "benchmarks", "table names", "['nbgraph-cora', 'mlp-*']"):
         matched = fnmatch.filter(known, name) if any(c in name for c in "*?[") else [name]
         if not matched:
-            raise NasbenchError(f"no installed benchmark matches {name!r}; known benchmarks: {', '.join(known)}")
+            raise NasbenchError(f"no installed benchmark matches {shorten(name)}; known benchmarks: {', '.join(known)}")
         out.extend(matched)
     return list(dict.fromkeys(out))
 

@@ -36,6 +36,7 @@ import numpy as np
 
 from nasbench.benchmark import Benchmark, list_benchmarks, load
 from nasbench.errors import NasbenchError, shorten
+from nasbench.validate import name_sequence
 
 SHUFFLED = "shuffled:"
 
@@ -71,9 +72,7 @@ def check_transfer_from(target: str, names: Sequence[str]) -> tuple[str, ...]:
     ...
     nasbench.errors.NasbenchError: the target nbgraph-cora cannot be its own prior task (--transfer-from names it)
     """
-    if isinstance(names, str) or not all(isinstance(name, str) for name in names):
-        raise NasbenchError(f"transfer_from must be a sequence of table names, not {shorten(names)}")
-    names = tuple(names)
+    names = name_sequence(names, "transfer_from", "table names", "['nbgraph-citeseer']")
     known = set(list_benchmarks())
     bases = [name.removeprefix(SHUFFLED) for name in names]
     for name in bases:

@@ -30,7 +30,7 @@ from typing import Any
 
 from nasbench.errors import NasbenchError, shorten
 
-__all__ = ["check_budget", "check_seed", "objective_names", "penalty_weights"]
+__all__ = ["check_budget", "check_seed", "name_sequence", "objective_names", "penalty_weights"]
 
 
 def _is_integer(value: Any) -> bool:
@@ -75,6 +75,20 @@ def check_seed(seed: Any) -> int:
     if not (_is_integer(seed) and seed >= 0):
         raise NasbenchError(f"seed must be a non-negative integer, not {shorten(seed)}")
     return int(seed)
+
+
+def name_sequence(names: Any, what: str, noun: str, example: str) -> tuple[str, ...]:
+    """``names`` (benchmarks, strategies, prior tasks) as a tuple of strings, or one :class:`NasbenchError`
+    when they are not a sequence of strings (one bare string included: it is no list of names).
+
+    Example:
+        >>> name_sequence(["nbgraph-cora"], "benchmarks", "table names", "['nbgraph-cora']")
+        ('nbgraph-cora',)
+    """
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence) \
+            or not all(isinstance(name, str) for name in names):
+        raise NasbenchError(f"{what} must be a sequence of {noun}, e.g. {example}, not {shorten(names)}")
+    return tuple(names)
 
 
 def objective_names(objectives: Any, *, required: bool = True) -> tuple[str, ...]:

@@ -4,7 +4,10 @@ Every ``nasbench`` subcommand runs in-process (``nasbench.cli.main(argv)``) with
 text of any kind (control characters, lone surrogates as a POSIX argv can carry, 100,000 characters),
 numbers of every size, paths that cannot be written, options. Whatever comes in, the command either
 succeeds (exit 0) or prints exactly one line ``nasbench: error: ...`` on stderr and exits 2; it never
-raises. The API (``load``, ``query``, ``query_many``, ``run``) answers or raises ``NasbenchError``.
+raises. The API answers or raises ``NasbenchError`` (never another exception) for the same kinds of
+input: ``load``, ``query``, ``query_many``, ``run`` (budgets, objectives and penalties in every form
+``--objectives``/``--penalty`` take and many they refuse, search and cost metrics, prior tasks),
+``Benchmark.pareto_front``, ``Trace.save`` and ``planning.plan`` (what ``nasbench compare`` calls).
 
 Budgets are kept tiny and every ``compare``/``build`` argument list carries one invalid argument, so
 nothing long runs and nothing trains. The commands run in a scratch working directory; the shipped
@@ -72,6 +75,11 @@ names = mostly(st.sampled_from(BENCHMARKS), st.one_of(junk, st.sampled_from([str
 archs = mostly(st.sampled_from(["0,1,1,2|gcn,gin,fc,cheb", "3", "26206", "-1", "00003", "720", "0",
                                 "0,0,0,0|skip,skip,skip,skip", "layers=1,width=16,act=relu,dropout=0,lr=0.001"]), junk)
 small_ints = st.integers(-3, 4).map(str)
+objective_text = mostly(st.sampled_from(["valid_accuracy,latency", "latency, params", "latency,params,valid_accuracy"]),
+                        st.one_of(junk, st.sampled_from(["latency", "latency,,params", "test_accuracy,latency"])))
+penalty_text = mostly(st.sampled_from(["latency=0.1", "latency=0.1,params=0.2", "params=0"]),
+                      st.one_of(junk, st.sampled_from(["latency", "latency=-1", "latency=nan", "=1",
+                                                       "latency=1,latency=2"])))
 
 
 def flags(*pairs: tuple[str, st.SearchStrategy | None]) -> st.SearchStrategy[list[str]]:
@@ -103,12 +111,14 @@ def commands() -> st.SearchStrategy[list[str]]:
         st.tuples(mostly(st.sampled_from(STRATEGIES), junk), mostly(st.sampled_from(["nbgraph-cora", "mlp-mnist1d"]),
                                                                             junk),
                   seeds, run_budget, flags(("--workers", st.one_of(small_ints, not_numeric)), ("--option", options),
-                                           ("--out", unwritable))).map(
+                                           ("--out", unwritable), ("--objectives", objective_text),
+                                           ("--penalty", penalty_text))).map(
             lambda t: ["run", t[0], t[1], "--seed", t[2], *t[3], *t[4]]),
         st.tuples(not_numeric.filter(lambda s: s not in BENCHMARKS and not s.startswith("-")),
                   flags(("--seeds", junk), ("--evals", junk), ("--strategies", junk), ("--option", junk),
                         ("--alpha", junk), ("--out", unwritable), ("--baseline", junk), ("--executor", junk),
-                        ("--workers", junk))).map(lambda t: ["compare", "--benchmarks", t[0], *t[1]]),
+                        ("--workers", junk), ("--objectives", objective_text), ("--penalty", penalty_text))).map(
+            lambda t: ["compare", "--benchmarks", t[0], *t[1]]),
         st.tuples(st.one_of(st.sampled_from(["nats-tss", "nats-sss", "nb201", "nb101", "hwnas", "nbgraph"]), junk),
                   st.one_of(not_numeric.filter(lambda s: s.strip() not in ("all", "cora", "proteins")),
                             st.sampled_from(["junk.bin", ".", "missing/x.pbz2", "outdir"])),
@@ -264,3 +274,119 @@ def test_run_messages_quote_at_most_80_characters_of_the_input(argument: str) ->
     with pytest.raises(nasbench.NasbenchError) as caught:
         nasbench.run("rs", "nbgraph-cora", **arguments)
     assert len(str(caught.value)) < 400
+
+
+# objectives and penalties: the CLI's text forms, the API's sequences and mappings, near misses and junk
+objective_forms = st.one_of(anything, st.sampled_from([
+    "valid_accuracy,latency", " valid_accuracy , params ", "latency", "valid_accuracy,,latency", "latency,latency",
+    "test_accuracy,latency", "valid_accuracy,latency,params,train_time", ",", ("valid_accuracy", "latency"),
+    ["latency", "params", "valid_accuracy"], ("latency",), (), ("latency", 3), ("latency", None)]))
+penalty_forms = st.one_of(
+    anything, st.sampled_from(["latency=0.1", "latency=0.1,params=0.2", "latency", "=1", "latency=-1", "latency=nan",
+                               "latency=1e400", "test_accuracy=0.1", "latency=0.1,latency=0.2", "", ",", "nope=1"]),
+    st.dictionaries(st.one_of(junk, st.sampled_from(["latency", "params", "test_accuracy"]), st.integers(), st.none()),
+                    st.one_of(st.floats(), st.integers(-2, 3), st.booleans(), junk, st.none()), max_size=2))
+metric_names = st.sampled_from(["valid_accuracy", "test_accuracy", "latency", "params", "unit"])
+
+
+def usually(valid: st.SearchStrategy, invalid: st.SearchStrategy) -> st.SearchStrategy:
+    """``valid`` seven times in eight: a call with many arguments gets all of them right often enough."""
+    return st.integers(0, 7).flatmap(lambda draw: invalid if draw == 0 else valid)
+
+
+good_objectives = st.sampled_from([(), None, "valid_accuracy,latency", " valid_accuracy , params ",
+                                   ("valid_accuracy", "latency"), ["latency", "params", "valid_accuracy"]])
+good_penalties = st.sampled_from([None, {}, "latency=0.1", "latency=0.1,params=0.2", {"params": 2}])
+
+
+@settings(SETTINGS, max_examples=60)
+@given(strategy=st.sampled_from(["rs", "rea", "nsga2"]), objectives=usually(good_objectives, objective_forms),
+       penalty=usually(good_penalties, penalty_forms),
+       search_metric=usually(st.none(), st.one_of(metric_names, anything)),
+       cost=usually(st.none(), st.one_of(metric_names, anything)),
+       transfer_from=usually(st.sampled_from([(), ("nbgraph-citeseer",)]),
+                             st.one_of(anything, st.sampled_from([("nbgraph-cora",), "nbgraph-citeseer",
+                                                                  ("mlp-mnist1d",)]))),
+       both_budgets=usually(st.just(False), st.just(True)))
+def test_run_arguments_in_any_form_give_a_trace_or_one_sentence(scratch: Path, strategy: str, objectives: Any,
+                                                                penalty: Any, search_metric: Any, cost: Any,
+                                                                transfer_from: Any, both_budgets: bool) -> None:
+    budget = {"max_evals": 3, "max_time": 2.0} if both_budgets else {"max_evals": 3}  # a cost could be 0: no time alone
+    try:
+        trace = nasbench.run(strategy, "nbgraph-cora", seed=0, objectives=objectives, penalty=penalty,
+                             search_metric=search_metric, cost=cost, transfer_from=transfer_from, **budget)
+    except nasbench.NasbenchError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < 1000
+    else:
+        assert not both_budgets and len(trace.to_frame()) == 3
+
+
+@settings(SETTINGS, max_examples=80)
+@given(objectives=objective_forms, split=st.one_of(st.sampled_from(["valid", "test"]), anything), use_mlp=st.booleans())
+def test_pareto_front_answers_rows_or_raises_nasbench_error(cora: nasbench.Benchmark, mlp: nasbench.Benchmark,
+                                                           objectives: Any, split: Any, use_mlp: bool) -> None:
+    try:
+        rows = (mlp if use_mlp else cora).pareto_front(objectives, split)
+    except nasbench.NasbenchError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < 1000
+    else:
+        assert isinstance(rows, np.ndarray) and rows.dtype.kind == "i" and len(rows) >= 1
+
+
+@pytest.fixture(scope="module")
+def small_trace() -> nasbench.Trace:
+    return nasbench.run("rs", "nbgraph-cora", seed=0, max_evals=3)
+
+
+@pytest.fixture(scope="module")
+def saves(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("saves")
+    (directory / "outdir").mkdir()
+    (directory / "junk.bin").write_bytes(b"\x00")
+    return directory
+
+
+@settings(SETTINGS, max_examples=60)
+@given(path=st.one_of(anything, unwritable, junk.filter(lambda text: "data" not in text), st.builds(Path, argv_text),
+                      st.sampled_from(["t.csv", "outdir/t.csv", "junk.bin/t.csv", "\udcff.csv", "a\x00b.csv"])))
+def test_trace_save_writes_or_raises_nasbench_error(scratch: Path, saves: Path, small_trace: nasbench.Trace,
+                                                    path: Any) -> None:
+    os.chdir(saves)  # relative paths land here, not in the CLI's scratch directory
+    try:
+        small_trace.save(path)
+    except nasbench.NasbenchError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < 1000
+    else:
+        assert Path(path).is_file() and Path(str(path) + ".json").is_file()
+    finally:
+        os.chdir(scratch)
+
+
+@settings(SETTINGS, max_examples=60)
+@given(benchmarks=usually(st.sampled_from([None, ["nbgraph-cora"], ["nbgraph-c*", "mlp-mnist1d"]]),
+                          st.one_of(anything, st.lists(names, max_size=2))),
+       strategies=usually(st.sampled_from([None, ["rs"], ["rea", "sh"]]),
+                          st.one_of(anything, st.lists(st.one_of(st.sampled_from(STRATEGIES), junk), max_size=2))),
+       seeds=usually(st.integers(1, 3), st.one_of(st.integers(-1, 0), anything)),
+       max_evals=usually(st.sampled_from([None, 5]), st.one_of(st.integers(-1, 0), anything)),
+       max_time=usually(st.none(), st.one_of(st.floats(-1, 5), anything)),
+       time_units=usually(st.none(), st.one_of(st.floats(-1, 5), anything)),
+       workers=usually(st.integers(1, 3), st.one_of(st.integers(-1, 0), anything)),
+       objectives=usually(good_objectives, objective_forms), penalty=usually(good_penalties, penalty_forms),
+       options=usually(st.sampled_from([None, {"rea": {"population_size": 3}}]),
+                       st.one_of(anything, st.dictionaries(st.one_of(junk, st.sampled_from(STRATEGIES)),
+                                                           st.dictionaries(st.sampled_from(["population_size", "eta",
+                                                                                            "x"]), anything,
+                                                                           max_size=2), max_size=2))))
+def test_plan_answers_specs_or_raises_nasbench_error(scratch: Path, benchmarks: Any, strategies: Any, seeds: Any,
+                                                     max_evals: Any, max_time: Any, time_units: Any, workers: Any,
+                                                     objectives: Any, penalty: Any, options: Any) -> None:
+    from nasbench.planning import RunSpec, plan
+
+    try:
+        specs = plan(benchmarks, strategies, seeds=seeds, max_evals=max_evals, max_time=max_time,
+                     time_units=time_units, workers=workers, objectives=objectives, penalty=penalty, options=options)
+    except nasbench.NasbenchError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < 1000
+    else:
+        assert specs and all(isinstance(spec, RunSpec) for spec in specs)
