@@ -110,3 +110,18 @@ def test_a_path_the_system_cannot_encode_is_one_sentence(tmp_path: Path) -> None
     for path in ("a\x00b.csv", "\ud800.csv", "x" * 5_000):
         with pytest.raises(NasbenchError, match="cannot save the trace"):
             trace.save(tmp_path / path)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"benchmarks": []}, "no benchmark to run: benchmarks is empty"),
+    ({"benchmarks": "nbgraph-cora"}, r"benchmarks must be a sequence of table names, .* not 'nbgraph-cora'"),
+    ({"benchmarks": [3]}, "benchmarks must be a sequence of table names"),
+    ({"strategies": "rs"}, r"strategies must be a sequence of strategy names, .* not 'rs'"),
+    ({"options": ["rea.population_size=3"]}, "options map strategy names to their options"),
+    ({"benchmarks": ["x" * 100_000]}, r"unknown benchmark 'x+\.\.\.x+' \(100002 characters\); known"),
+])
+def test_plan_refuses_what_no_study_can_run_in_one_short_sentence(kwargs: dict, message: str) -> None:
+    arguments = {"benchmarks": ["nbgraph-cora"], "strategies": ["rs"], "seeds": 1, "max_evals": 5, **kwargs}
+    with pytest.raises(NasbenchError, match=message) as caught:
+        plan(**arguments)
+    assert len(str(caught.value)) < 1000
