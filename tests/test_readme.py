@@ -12,8 +12,11 @@ the repository's, so that a block may use a file an earlier one wrote:
   input file); other ``$`` lines (``pip install``...) are shown, not run.
 * ```bash blocks and bare ``` blocks are not run: they hold installs, long jobs and usage synopses
   with placeholders (``nasbench query NAME ARCH``). Put a command in a ```console block to have it run.
-* from the first block that trains (``nasbench build`` or ``on_miss="train"``) on, the blocks need the
-  ``train`` extra; without torch the rest is skipped.
+* a block whose fence names extras after its language (```` ```python extra=mo ````; GitHub shows only the
+  language) runs where those extras are installed and is skipped elsewhere; a block that trains
+  (``nasbench build`` or ``on_miss="train"``) must name ``extra=train``. Every other block must run on
+  the base install alone: ``test_readme_runs_on_the_base_install`` runs them with every product extra
+  hidden.
 """
 
 from __future__ import annotations
@@ -31,13 +34,17 @@ import pytest
 from conftest import REPO
 
 README = REPO / "README.md"
-_FENCE = re.compile(r"^(```+|~~~+)\s*([\w+-]*)")
+_FENCE = re.compile(r"^(```+|~~~+)\s*([\w+-]*)(.*)")
+PYPROJECT = REPO / "pyproject.toml"
+# the extras a user may lack; test and dev run the suite itself, peer is a side-by-side check
+PRODUCT_EXTRAS = ("train", "import", "optuna", "configspace", "mo", "ray")
 
 
 class Block(NamedTuple):
     language: str
     line: int  # 1-based line of the opening fence
     text: str
+    extras: tuple[str, ...] = ()  # named on the fence: ```python extra=mo
 
 
 class Command(NamedTuple):
@@ -57,12 +64,13 @@ def fenced_blocks(text: str) -> list[Block]:
             index += 1
             continue
         fence, language, start = match.group(1), match.group(2).lower(), index
+        extras = tuple(word.removeprefix("extra=") for word in match.group(3).split() if word.startswith("extra="))
         index += 1
         body = []
         while index < len(lines) and not lines[index].lstrip().startswith(fence):
             body.append(lines[index])
             index += 1
-        blocks.append(Block(language, start + 1, "\n".join(body) + "\n"))
+        blocks.append(Block(language, start + 1, "\n".join(body) + "\n", extras))
         index += 1
     return blocks
 
@@ -120,17 +128,48 @@ def _run_command(command: Command, cwd: Path) -> None:
         f"README line {command.line}: output differs from what README shows\n{done.stdout}"
 
 
-def run_blocks(blocks: list[Block], cwd: Path) -> None:
-    """Run the runnable blocks in order in ``cwd`` (the rules of this module's docstring)."""
+def _requirements(extra: str) -> list[str]:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: the installed metadata says the same
+        from importlib.metadata import requires
+
+        marker = f'extra == "{extra}"'
+        return [r.split(";")[0] for r in requires("nasbench") or [] if marker in r]
+    return tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["optional-dependencies"][extra]
+
+
+def extra_modules(extra: str) -> list[str]:
+    """The top-level modules of an extra's distributions, read from pyproject.toml and what is installed."""
+    from importlib.metadata import packages_distributions
+
+    wanted = {re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in _requirements(extra)}
+    return sorted(module for module, dists in packages_distributions().items()
+                  if any(d.lower().replace("_", "-") in wanted for d in dists) and not module.startswith("_"))
+
+
+def _has_extra(extra: str) -> bool:
+    modules = extra_modules(extra)
+    return bool(modules) and all(importlib.util.find_spec(m) is not None for m in modules)
+
+
+def run_blocks(blocks: list[Block], cwd: Path) -> list[int]:
+    """Run the runnable blocks in order in ``cwd`` (the rules of this module's docstring); the lines of
+    the blocks skipped for a missing extra."""
     namespace: dict = {"__name__": "readme"}
+    skipped: list[int] = []
     for block in blocks:
-        if _trains(block) and importlib.util.find_spec("torch") is None:
-            pytest.skip(f"README's blocks from line {block.line} on train models: they need the train extra")
+        assert block.language not in ("python", "console") or not _trains(block) or "train" in block.extras, \
+            f"README line {block.line}: a block that trains must name its extra (```{block.language} extra=train)"
+        if not all(_has_extra(extra) for extra in block.extras):
+            skipped.append(block.line)
+            continue
         if block.language == "python":
             exec(compile(block.text, f"README.md (block at line {block.line})", "exec"), namespace)
         elif block.language == "console":
             for command in console_commands([block]):
                 _run_command(command, cwd)
+    return skipped
 
 
 def test_readme_blocks_run_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,11 +183,43 @@ def test_readme_blocks_run_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     # the "Extending" examples register a strategy and a report section: later tests must not see them
     before = {id(registry): set(registry) for registry in (REGISTRY, SECTIONS)}
     try:
-        run_blocks(BLOCKS, tmp_path)
+        skipped = run_blocks(BLOCKS, tmp_path)
     finally:
         for registry in (REGISTRY, SECTIONS):
             for name in set(registry) - before[id(registry)]:
                 del registry[name]
+    if skipped:
+        pytest.skip(f"README blocks at lines {skipped} need extras that are not installed")
+
+
+_HIDE = """
+import sys
+for name in {modules!r}:
+    sys.modules[name] = None  # import raises ModuleNotFoundError; importlib.util.find_spec gives None
+"""
+
+
+def test_readme_runs_on_the_base_install(tmp_path: Path) -> None:
+    """The unmarked blocks run with every product extra hidden (as on ``pip install nasbench``); only the
+    blocks marked with an extra, and the training tail, are skipped."""
+    hidden = sorted({m for extra in PRODUCT_EXTRAS for m in extra_modules(extra)})
+    assert "torch" in hidden or importlib.util.find_spec("torch") is None
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(_HIDE.format(modules=hidden), encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "data").symlink_to(REPO / "data")
+    script = ("import json, sys; sys.path.insert(0, sys.argv[1]); import test_readme as t; "
+              "print(json.dumps(t.run_blocks(t.BLOCKS, t.Path.cwd())))")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), str(REPO)]))
+    done = subprocess.run([sys.executable, "-c", script, str(REPO / "tests")], capture_output=True, text=True,
+                          cwd=work, env=env, timeout=900)
+    assert done.returncode == 0, f"README on the base install:\n{done.stderr[-3000:]}"
+    import json
+
+    skipped = json.loads(done.stdout.splitlines()[-1])
+    assert skipped == [b.line for b in BLOCKS if b.extras]
 
 
 SAMPLE = """
@@ -180,6 +251,7 @@ nasbench compare
 def test_the_rules_select_python_and_console_commands_only() -> None:
     blocks = fenced_blocks(SAMPLE)
     assert [(b.language, b.line) for b in blocks] == [("python", 4), ("console", 8), ("", 17), ("bash", 21)]
+    assert fenced_blocks("```python extra=mo extra=train\nx\n```\n")[0].extras == ("mo", "train")
     commands = console_commands(blocks)
     assert [(c.line, c.argv, c.expected, c.shell) for c in commands] == [
         (10, ["printf", "x\\n", ">", "archs.txt"], [], "printf 'x\\n' > archs.txt"),
