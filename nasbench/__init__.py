@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from nasbench.version import __version__
 
 # public name -> module that defines it (loaded on first attribute access, PEP 562)
 _EXPORTS = {

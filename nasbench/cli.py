@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from nasbench.cliargs import add_objective_arguments, objective_arguments, parse_option
 from nasbench.errors import NasbenchError, Terminated, exit_code_of, os_reason, raise_terminated, shorten
 
 if TYPE_CHECKING:
@@ -250,7 +251,7 @@ def _cmd_strategies(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from nasbench.simulate import run
 
-    options = dict(_parse_option(text) for text in args.option)
+    options = dict(parse_option(text) for text in args.option)
     objectives, penalty = objective_arguments(args)
     trace = run(args.strategy, args.benchmark, seed=args.seed, max_evals=args.evals, max_time=args.time,
                 workers=args.workers, transfer_from=args.transfer_from, objectives=objectives, penalty=penalty,
@@ -269,34 +270,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
              f"{float(columns['hv_regret_test'][-1]):.6g})" if "hv_regret" in columns else "")
           + (f"; trace in {args.out}" if args.out else ""))
     return 0
-
-
-def objective_arguments(args: argparse.Namespace) -> tuple[tuple[str, ...], dict[str, float]]:
-    """``--objectives`` and every ``--penalty`` (repeatable, joined by commas), by the rules
-    :func:`nasbench.run` applies (:mod:`nasbench.validate`)."""
-    from nasbench.validate import objective_names, penalty_weights
-
-    return (objective_names(args.objectives, required=False),
-            penalty_weights(",".join(args.penalty) if args.penalty else None))
-
-
-def _parse_option(text: str) -> tuple[str, Any]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise NasbenchError(f"--option takes KEY=VALUE, not {shorten(text)}")
-    try:
-        return key, json.loads(value)
-    except json.JSONDecodeError:
-        return key, value
-
-
-def add_objective_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--objectives`` and ``--penalty``, shared by ``run`` and ``compare``."""
-    parser.add_argument("--objectives", metavar="A,B[,C]",
-                        help="2 or 3 metrics to trade off (e.g. valid_accuracy,latency): the trace records the "
-                             "archive's hypervolume regret")
-    parser.add_argument("--penalty", action="append", default=[], metavar="METRIC=LAMBDA[,...]",
-                        help="search accuracy - LAMBDA x the metric scaled to [0, 1] (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -81,7 +81,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="a baseline study file (or its directory): rerun its grid and fail on regressions")
     parser.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    from nasbench.cli import add_objective_arguments
+    from nasbench.cliargs import add_objective_arguments
 
     add_objective_arguments(parser)
     parser.set_defaults(func=handler)
@@ -127,7 +127,7 @@ def _study_path(path: Path) -> Path:
 
 def handler(args: argparse.Namespace) -> int:
     """Plan (all names checked first), run, report; 1 on a regression, 130 when interrupted."""
-    from nasbench.cli import objective_arguments
+    from nasbench.cliargs import objective_arguments
     from nasbench.planning import DEFAULT_SEEDS, plan
     from nasbench.presets import DEFAULT_SECTIONS, PRESETS
     from nasbench.study import StudyFile, check_executor, study_lock

@@ -140,7 +140,7 @@ def run(
     records, objective_records = _loop(instance, evaluator, np.random.default_rng(loop_seq), len(bench.seeds), test,
                                        context)
 
-    from nasbench import __version__
+    from nasbench.version import __version__
 
     meta = TraceMeta(
         strategy=name, options=json.dumps(_options_of(instance, options), sort_keys=True, default=str),

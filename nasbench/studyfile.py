@@ -196,7 +196,7 @@ class StudyFile:
                        workers: int, time_units: float | None = None) -> StudyFile:
         """Open an existing study with the same budget, or start a new file. A budget in trainings
         (``time_units``) is held as such, ``max_time`` (seconds, which differ per table) as None."""
-        from nasbench import __version__
+        from nasbench.version import __version__
 
         path = Path(path)
         budget = {"max_evals": max_evals, "max_time": max_time, "workers": workers}

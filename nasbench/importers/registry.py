@@ -80,8 +80,7 @@ def importer_registry() -> dict[str, Importer]:
     global _discovered
     if not _discovered:
         _discovered = True
-        package = importlib.import_module("nasbench.importers")
-        for module in pkgutil.iter_modules(package.__path__):
+        for module in pkgutil.iter_modules([str(Path(__file__).parent)]):  # the package's folder
             importlib.import_module(f"nasbench.importers.{module.name}")
         for entry in entry_points(group=ENTRY_POINT_GROUP):
             entry.load()

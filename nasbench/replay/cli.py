@@ -15,7 +15,7 @@ from nasbench.errors import NasbenchError, os_reason, shorten
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     from nasbench.benchmark import load
-    from nasbench.cli import _parse_option
+    from nasbench.cliargs import parse_option
     from nasbench.replay import from_trace, record
     from nasbench.replay.page import render
 
@@ -31,7 +31,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
             raise NasbenchError("give STRATEGY and BENCH (or --trace FILE)")
         if args.seed is None or (args.evals is None and args.time is None):
             raise NasbenchError("a replay of a new run needs --seed and a budget (--evals N or --time T)")
-        options: dict[str, Any] = dict(_parse_option(text) for text in args.option)
+        options: dict[str, Any] = dict(parse_option(text) for text in args.option)
         bench = load(args.benchmark)
         from nasbench.replay.layout import architecture_map
 
