@@ -1,7 +1,7 @@
 """Training in a fresh process pinned to a schedule's kernels (:mod:`nasbench.train.numerics`).
 
 A process that ran torch before it could pin its kernels (a notebook, a script that imported torch
-first, a test session) trains through :func:`train_in_child`: ``python -m nasbench.train.pinned``
+first, a test session) trains through :func:`train_in_child`: ``python -m nasbench.train.pinned_child``
 reads one job as JSON on stdin (space name, architecture string, seed, schedule), pins the kernels
 before it imports torch, trains, and writes the curves as JSON on stdout (floats round-trip
 exactly). A fresh interpreter, not a multiprocessing child, so the caller's main script is never
@@ -37,7 +37,7 @@ def train_in_child(space: Space, arch: Arch, *, seed: int, schedule: Schedule, d
     package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ, **numerics.KERNEL_ENV[schedule.cpu_kernels],
                PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
-    done = subprocess.run([sys.executable, "-m", "nasbench.train.pinned"], input=json.dumps(job), env=env,
+    done = subprocess.run([sys.executable, "-m", "nasbench.train.pinned_child"], input=json.dumps(job), env=env,
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
         message = (done.stderr.strip().splitlines() or ["no message"])[-1]
@@ -46,30 +46,3 @@ def train_in_child(space: Space, arch: Arch, *, seed: int, schedule: Schedule, d
     return TrainResult(**{name: np.asarray(answer[name], dtype=np.float64) for name in CURVES},
                        params=int(answer["params"]), flops=int(answer["flops"]),
                        numerics=numerics.Numerics.from_attrs(answer["numerics"]))
-
-
-def main() -> int:
-    """Run one job from stdin; exit 2 with one line on stderr for a :class:`NasbenchError`."""
-    job = json.loads(sys.stdin.read())
-    try:
-        schedule = Schedule(**job["schedule"])
-        numerics.pin(schedule.cpu_kernels)  # before torch is imported below
-        numerics.require(schedule.cpu_kernels)
-        from nasbench.spaces import get_space
-        from nasbench.train.trainer import train
-
-        space = get_space(job["space"])
-        result = train(space, space.parse(job["arch"]), seed=job["seed"], schedule=schedule,
-                       data=load_dataset(job.get("dataset", "mnist1d")))
-    except NasbenchError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    answer = {name: getattr(result, name).tolist() for name in CURVES}
-    answer.update(params=result.params, flops=result.flops,
-                  numerics=result.numerics.as_attrs() if result.numerics else None)
-    json.dump(answer, sys.stdout)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
