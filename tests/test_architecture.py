@@ -132,7 +132,6 @@ def cycles(edges: Graph) -> list[list[str]]:
 KNOWN_CYCLES = [
     ["nasbench.spaces", "nasbench.spaces.mlp", "nasbench.spaces.nb201", "nasbench.spaces.nb201_unique",
      "nasbench.spaces.trainable", "nasbench.train.models"],
-    ["nasbench.spaces.base", "nasbench.spaces.configspace"],
 ]
 
 

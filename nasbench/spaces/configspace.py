@@ -21,10 +21,12 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nasbench.errors import NasbenchError, install_hint, shorten
-from nasbench.spaces.base import Arch, Space
+
+if TYPE_CHECKING:  # annotations only: the space calls this module, not the reverse
+    from nasbench.spaces.base import Arch, Space
 
 __all__ = ["arch_of", "configuration_of", "to_configspace"]
 
