@@ -314,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("benchmark")
     p.add_argument("--seed", type=int, required=True)
     budget = p.add_mutually_exclusive_group(required=True)
-    budget.add_argument("--evals", type=int, help="budget in evaluations")
+    budget.add_argument("--evals", type=int, help="budget in evaluations (at most 1,000,000; held in memory)")
     budget.add_argument("--time", type=float, help="budget in simulated seconds (cost units)")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a strategy option (JSON value)")

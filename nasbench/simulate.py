@@ -44,7 +44,7 @@ from nasbench.evaluate import TableEvaluator
 from nasbench.protocol import Job, Result, SearchContext, StrategyProtocol, make_strategy, strategy_registry
 from nasbench.trace import COLUMNS, RESERVED, Trace, TraceMeta, dtype_of, orient
 from nasbench.transfer import prior_tasks
-from nasbench.validate import check_budget, check_seed, objective_names, penalty_weights
+from nasbench.validate import MAX_EVALS, check_budget, check_seed, objective_names, penalty_weights
 
 # the contract and the trace are re-exported for code written against the single-module simulator
 __all__ = ["Job", "Result", "SearchContext", "StrategyProtocol", "Trace", "TraceMeta", "make_strategy", "run",
@@ -165,7 +165,8 @@ def _loop(instance: StrategyProtocol, evaluator: TableEvaluator, loop_rng: np.ra
           test: str, context: SearchContext) -> tuple[list[tuple], list[tuple[float, ...]]]:
     """Drive ``instance`` on the clock; one record per finished evaluation (the :data:`COLUMNS`
     with the fidelity and seed as indices) and the raw objective values of each."""
-    max_evals, max_time, workers = context.max_evals, context.max_time, context.workers
+    max_time, workers = context.max_time, context.workers
+    max_evals = MAX_EVALS if context.max_evals is None else context.max_evals  # a time budget stops there too
     sign = orient(1.0, context.search_higher_is_better)
     objective_signs = [orient(1.0, higher) for higher in context.objective_higher_is_better]
     records: list[tuple] = []
@@ -188,7 +189,7 @@ def _loop(instance: StrategyProtocol, evaluator: TableEvaluator, loop_rng: np.ra
     gc.disable()  # the loop allocates many short-lived tuples and no cycles: no collections inside it
     try:
         while True:
-            while free and (max_evals is None or started < max_evals) and (max_time is None or clock < max_time):
+            while free and started < max_evals and (max_time is None or clock < max_time):
                 job = ask()
                 if job is None:
                     break
@@ -229,6 +230,9 @@ def _loop(instance: StrategyProtocol, evaluator: TableEvaluator, loop_rng: np.ra
     finally:
         if collecting:
             gc.enable()
+    if context.max_evals is None and started == MAX_EVALS and max_time is not None and clock < max_time:
+        raise NasbenchError(f"the time budget allows more than {MAX_EVALS:,} evaluations, the most a run makes "
+                            f"(its trace is held in memory); give a smaller time budget")
     return records, objective_records
 
 

@@ -7,7 +7,8 @@ count, range); what a name means on a table (an unknown or test metric, a consta
 where the table is read (:func:`nasbench.pareto.check_objectives`, :class:`nasbench.evaluate.TableEvaluator`).
 
 * a **budget** is ``max_evals`` evaluations or ``max_time`` simulated seconds (or, for a study, a
-  time in trainings), exactly one of them;
+  time in trainings), exactly one of them; a run makes at most :data:`MAX_EVALS` evaluations (its
+  trace is held in memory, a few hundred bytes per evaluation), whatever the budget;
 * **objectives** are none, or 2 or 3 distinct metric names: one comma-separated string
   (``"valid_accuracy,latency"``, as ``--objectives`` takes it) or a sequence of names;
 * a **penalty** is a mapping ``{metric: lambda}`` or the ``--penalty`` text ``"latency=0.1,params=0.2"``,
@@ -30,7 +31,12 @@ from typing import Any
 
 from nasbench.errors import NasbenchError, shorten
 
-__all__ = ["check_budget", "check_seed", "name_sequence", "objective_names", "penalty_weights"]
+#: the most evaluations one run makes: its trace is held in memory (a benchmark, tests/test_bench_simulate.py,
+#: checks that a run of this size stays under :data:`MAX_RUN_BYTES`)
+MAX_EVALS = 1_000_000
+MAX_RUN_BYTES = 2 * 1024**3
+
+__all__ = ["MAX_EVALS", "check_budget", "check_seed", "name_sequence", "objective_names", "penalty_weights"]
 
 
 def _is_integer(value: Any) -> bool:
@@ -60,6 +66,9 @@ def check_budget(max_evals: Any, max_time: Any, workers: Any = 1, *, time_units:
         raise NasbenchError(f"give one budget, max_evals (evaluations) or {time_name}, not both")
     if max_evals is not None and not (_is_integer(max_evals) and max_evals > 0):
         raise NasbenchError(f"max_evals must be a positive integer (the evaluation budget), not {shorten(max_evals)}")
+    if max_evals is not None and max_evals > MAX_EVALS:
+        raise NasbenchError(f"max_evals is at most {MAX_EVALS:,} (a run's trace is held in memory), "
+                            f"not {shorten(max_evals)}")
     if max_time is not None and not _is_positive_finite(max_time):
         raise NasbenchError(f"max_time must be a positive finite number of simulated seconds (the time budget), "
                             f"not {shorten(max_time)}")

@@ -125,3 +125,22 @@ def test_plan_refuses_what_no_study_can_run_in_one_short_sentence(kwargs: dict, 
     with pytest.raises(NasbenchError, match=message) as caught:
         plan(**arguments)
     assert len(str(caught.value)) < 1000
+
+
+def test_a_budget_past_the_evaluation_cap_is_refused_up_front(capsys: pytest.CaptureFixture[str]) -> None:
+    # issue #26 item 2: this command ran 419 s and was killed at 24 GB RSS
+    assert main(["run", "rs", "nbgraph-cora", "--seed", "0", "--evals", "99999999999999999999999"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "max_evals is at most 1,000,000" in err
+    with pytest.raises(NasbenchError, match="at most 1,000,000"):
+        nasbench.run("rs", "nbgraph-cora", seed=0, max_evals=1_000_001)
+    check_budget(1_000_000, None)
+
+
+def test_a_time_budget_stops_at_the_evaluation_cap_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nasbench import simulate
+
+    monkeypatch.setattr(simulate, "MAX_EVALS", 50)
+    with pytest.raises(NasbenchError, match="the time budget allows more than 50 evaluations"):
+        nasbench.run("rs", "nbgraph-cora", seed=0, max_time=1e12)
+    assert len(nasbench.run("rs", "nbgraph-cora", seed=0, max_time=1e-6).to_frame()) <= 50
