@@ -21,6 +21,7 @@ the repository's, so that a block may use a file an earlier one wrote:
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
@@ -139,6 +140,7 @@ def _requirements(extra: str) -> list[str]:
     return tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["optional-dependencies"][extra]
 
 
+@functools.cache
 def extra_modules(extra: str) -> list[str]:
     """The top-level modules of an extra's distributions, read from pyproject.toml and what is installed."""
     from importlib.metadata import packages_distributions

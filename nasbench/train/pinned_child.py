@@ -1,6 +1,6 @@
 """The process :func:`nasbench.train.pinned.train_in_child` starts: one training job as JSON on stdin,
 its curves as JSON on stdout. The kernels are pinned before torch is imported. A module apart from
-:mod:`nasbench.train.pinned` so that the trainer, which starts it, is never imported back."""
+:mod:`nasbench.train.pinned`, which the trainer imports, so that importing the trainer here closes no circle."""
 
 from __future__ import annotations
 
