@@ -162,7 +162,7 @@ def strategy_registry(*, refresh: bool = False) -> dict[str, type]:
     """Registered strategies by name, gathered from the ``nasbench.strategies`` entry points.
 
     Each entry point names a callable returning ``{name: class}``; the built-in one is
-    ``strategies:registry``. External optimisers plug in the same way. The entry points are found
+    ``nasbench.strategies:registry``. External optimisers plug in the same way. The entry points are found
     and imported once per process (each call asks them for their strategies again, so a strategy
     registered at run time is seen); ``refresh=True`` looks for entry points again (after
     installing a plugin).
@@ -184,7 +184,7 @@ def _signature(cls: type) -> inspect.Signature | None:
 def option_names(cls: type) -> tuple[str, ...] | None:
     """The keyword options a strategy class's constructor takes (``None``: it takes any keyword).
 
-    >>> from strategies.regularized_evolution import RegularizedEvolution
+    >>> from nasbench.strategies.regularized_evolution import RegularizedEvolution
     >>> option_names(RegularizedEvolution)
     ('population_size', 'sample_size', 'warm_start')
     """

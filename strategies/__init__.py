@@ -8,10 +8,14 @@ this package).
 
 from __future__ import annotations
 
+if __name__ != "nasbench.strategies":
+    # one name only: a second import under "strategies" would register every strategy a second time
+    raise ImportError(f"import the strategies as nasbench.strategies, not as {__name__}")
+
 import importlib
 import pkgutil
 
-from strategies.base import REGISTRY, Strategy, register
+from nasbench.strategies.base import REGISTRY, Strategy, register
 
 #: the modules holding strategies, in import order
 MODULES = tuple(info.name for info in pkgutil.iter_modules(__path__)

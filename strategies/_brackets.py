@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nasbench.errors import NasbenchError
-from strategies.base import Arch, Job, Result, Strategy, check_float
+from nasbench.strategies.base import Arch, Job, Result, Strategy, check_float
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from nasbench.errors import NasbenchError
-from strategies.base import Arch, Job, Result, Strategy
+from nasbench.strategies.base import Arch, Job, Result, Strategy
 
 
 class OneShotStrategy(Strategy):

@@ -26,8 +26,8 @@ from __future__ import annotations
 import bisect
 
 from nasbench.errors import NasbenchError
-from strategies._brackets import check_rung_options, rung_fidelities
-from strategies.base import Arch, Job, Result, Strategy, check_int, register
+from nasbench.strategies._brackets import check_rung_options, rung_fidelities
+from nasbench.strategies.base import Arch, Job, Result, Strategy, check_int, register
 
 
 @register("asha")

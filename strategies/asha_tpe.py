@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from strategies.asha import Asha
-from strategies.base import Arch, Job, Result, check_choice, check_float, check_int, register
-from strategies.tpe_multivariate import n_below, suggest
+from nasbench.strategies.asha import Asha
+from nasbench.strategies.base import Arch, Job, Result, check_choice, check_float, check_int, register
+from nasbench.strategies.tpe_multivariate import n_below, suggest
 
 
 @register("asha-tpe")

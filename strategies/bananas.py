@@ -44,9 +44,9 @@ from collections import deque
 
 import numpy as np
 
-from strategies._models import train_mlp_ensemble
-from strategies._transfer import warm_start_queue
-from strategies.base import Arch, Job, Result, Strategy, check_int, register
+from nasbench.strategies._models import train_mlp_ensemble
+from nasbench.strategies._transfer import warm_start_queue
+from nasbench.strategies.base import Arch, Job, Result, Strategy, check_int, register
 
 #: the reference mutates the best ``num_arches_to_mutate * patience_factor`` = 5 architectures
 _PARENTS = 5

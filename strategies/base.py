@@ -8,7 +8,7 @@ keeps those and drops everything else. The loop lives in ``nasbench/simulate.py`
 from ``nasbench``, never the reverse.
 
 Example:
-    >>> from strategies.base import REGISTRY
+    >>> from nasbench.strategies.base import REGISTRY
     >>> "rs" in REGISTRY
     True
 """
@@ -94,7 +94,7 @@ class Strategy(ABC):
         """The options the strategy was built with: one entry per keyword of its constructor,
         recorded the first time it is asked for (at the latest when the first run begins).
 
-        >>> from strategies.regularized_evolution import RegularizedEvolution
+        >>> from nasbench.strategies.regularized_evolution import RegularizedEvolution
         >>> RegularizedEvolution(sample_size=5).config()
         {'population_size': 10, 'sample_size': 5, 'warm_start': 0}
         """

@@ -39,8 +39,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from strategies._brackets import Bracket, SynchronousHalving, hyperband_brackets
-from strategies.base import Arch, Job, Result, check_choice, check_float, check_int, register
+from nasbench.strategies._brackets import Bracket, SynchronousHalving, hyperband_brackets
+from nasbench.strategies.base import Arch, Job, Result, check_choice, check_float, check_int, register
 
 PRESETS = {
     "hpbandster": {"top_n_percent": 15, "num_samples": 64, "random_fraction": 1 / 3, "bandwidth_factor": 3.0,

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from strategies._transfer import prior_matrix
-from strategies.base import Job, Result, Strategy, check_int, register
+from nasbench.strategies._transfer import prior_matrix
+from nasbench.strategies.base import Job, Result, Strategy, check_int, register
 
 
 @register("box")

@@ -14,8 +14,8 @@ the architecture learning rate 3e-4 becomes 0.02 (rate x steps: 5.9 in the refer
 
 from __future__ import annotations
 
-from strategies._oneshot import OneShotStrategy
-from strategies.base import Arch, check_choice, check_float, check_int, register
+from nasbench.strategies._oneshot import OneShotStrategy
+from nasbench.strategies.base import Arch, check_choice, check_float, check_int, register
 
 
 @register("darts")

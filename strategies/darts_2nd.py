@@ -7,8 +7,8 @@ Its own name so that one study compares both orders (Liu et al. 2019, section 2.
 
 from __future__ import annotations
 
-from strategies.base import register
-from strategies.darts import Darts
+from nasbench.strategies.base import register
+from nasbench.strategies.darts import Darts
 
 
 @register("darts-2nd")

@@ -13,8 +13,8 @@ the architecture learning rate 3e-4 becomes 0.1 (the reference's rate x steps is
 
 from __future__ import annotations
 
-from strategies._oneshot import OneShotStrategy
-from strategies.base import Arch, check_float, check_int, register
+from nasbench.strategies._oneshot import OneShotStrategy
+from nasbench.strategies.base import Arch, check_float, check_int, register
 
 
 @register("gdas")

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from strategies.base import Arch, Job, Result, Strategy, check_float, check_int, register
+from nasbench.strategies.base import Arch, Job, Result, Strategy, check_float, check_int, register
 
 MAX_MATING_ROUNDS = 100  # pymoo InfillCriterion.n_max_iterations
 

@@ -43,9 +43,9 @@ import math
 
 import numpy as np
 
-from strategies._models import KERNELS, GaussianProcess, unasked_sample
-from strategies._transfer import warm_start_queue
-from strategies.base import Arch, Job, Result, Strategy, check_choice, check_float, check_int, register
+from nasbench.strategies._models import KERNELS, GaussianProcess, unasked_sample
+from nasbench.strategies._transfer import warm_start_queue
+from nasbench.strategies.base import Arch, Job, Result, Strategy, check_choice, check_float, check_int, register
 
 
 @register("gp-bo")

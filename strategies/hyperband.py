@@ -13,15 +13,15 @@ Promotions retrain from scratch (``t(r)``, as HpBandSter) unless ``resume=True``
 (``t(r_next) - t(r)``).
 
 Example:
-    >>> from strategies._brackets import hyperband_brackets
+    >>> from nasbench.strategies._brackets import hyperband_brackets
     >>> [b.sizes for b in hyperband_brackets(2, 3)]
     [(9, 3, 1), (5, 1), (3,)]
 """
 
 from __future__ import annotations
 
-from strategies._brackets import Bracket, SynchronousHalving, hyperband_brackets
-from strategies.base import register
+from nasbench.strategies._brackets import Bracket, SynchronousHalving, hyperband_brackets
+from nasbench.strategies.base import register
 
 
 @register("hyperband")

@@ -19,8 +19,8 @@ outstanding result (``ask`` returns ``None`` meanwhile).
 
 from __future__ import annotations
 
-from strategies._transfer import warm_start_queue
-from strategies.base import Arch, Job, Result, Strategy, check_int, register
+from nasbench.strategies._transfer import warm_start_queue
+from nasbench.strategies.base import Arch, Job, Result, Strategy, check_int, register
 
 
 @register("ls")

@@ -35,7 +35,7 @@ from __future__ import annotations
 from nasbench.errors import NasbenchError
 from nasbench.spaces.mlp import MlpSpace
 from nasbench.spaces.nb201 import OPS, Nb201Space
-from strategies.base import Arch, Job, Result, Strategy, check_float, check_int, register
+from nasbench.strategies.base import Arch, Job, Result, Strategy, check_float, check_int, register
 
 #: NAS-Bench-201 operations from the most to the least expensive
 NB201_COST_ORDER = tuple(OPS.index(op) for op in ("nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "skip_connect",

@@ -30,8 +30,8 @@ from __future__ import annotations
 import numpy as np
 
 from nasbench.pareto import nondominated
-from strategies.base import Arch, Job, Result, register
-from strategies.genetic import GeneticAlgorithm
+from nasbench.strategies.base import Arch, Job, Result, register
+from nasbench.strategies.genetic import GeneticAlgorithm
 
 
 def fronts(values: np.ndarray) -> list[np.ndarray]:

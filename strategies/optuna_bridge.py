@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 
 from nasbench.errors import NasbenchError, install_hint, shorten
 from nasbench.protocol import register_prefix
-from strategies.base import Arch, Job, Result, Strategy
+from nasbench.strategies.base import Arch, Job, Result, Strategy
 
 PRUNER_PREFIX = "pruner_"
 MAX_FAILED_SAMPLES = 1000

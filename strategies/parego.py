@@ -38,8 +38,8 @@ import itertools
 
 import numpy as np
 
-from strategies._models import KERNELS, GaussianProcess, unasked_sample
-from strategies.base import Arch, Job, Result, Strategy, check_choice, check_float, check_int, register
+from nasbench.strategies._models import KERNELS, GaussianProcess, unasked_sample
+from nasbench.strategies.base import Arch, Job, Result, Strategy, check_choice, check_float, check_int, register
 
 LATTICE_STEPS = {2: 10, 3: 4}  # Knowles 2006: s such that the number of weight vectors is 11 (k=2) and 15 (k=3)
 

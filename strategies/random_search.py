@@ -9,7 +9,7 @@ uniform over unique graphs.
 
 from __future__ import annotations
 
-from strategies.base import Job, Result, Strategy, check_int, register
+from nasbench.strategies.base import Job, Result, Strategy, check_int, register
 
 
 @register("rs")

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections import deque
 
 from nasbench.draws import Uniforms
-from strategies._transfer import warm_start_queue
-from strategies.base import Job, Result, Strategy, check_int, register
+from nasbench.strategies._transfer import warm_start_queue
+from nasbench.strategies.base import Job, Result, Strategy, check_int, register
 
 
 @register("rea")

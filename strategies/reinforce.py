@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from strategies.base import Job, Result, Strategy, check_float, register
+from nasbench.strategies.base import Job, Result, Strategy, check_float, register
 
 ADAM_BETAS = (0.9, 0.999)  # torch.optim.Adam defaults, as the reference
 ADAM_EPSILON = 1e-8

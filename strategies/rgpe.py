@@ -33,10 +33,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from strategies._models import GaussianProcess
-from strategies._transfer import prior_matrix
-from strategies.base import Arch, Job, check_int, register
-from strategies.gp_bo import GaussianProcessBO
+from nasbench.strategies._models import GaussianProcess
+from nasbench.strategies._transfer import prior_matrix
+from nasbench.strategies.base import Arch, Job, check_int, register
+from nasbench.strategies.gp_bo import GaussianProcessBO
 
 
 @register("rgpe")

@@ -14,8 +14,8 @@ batches are 512 images, here the table's batch size.
 
 from __future__ import annotations
 
-from strategies._oneshot import OneShotStrategy
-from strategies.base import Arch, check_int, register
+from nasbench.strategies._oneshot import OneShotStrategy
+from nasbench.strategies.base import Arch, check_int, register
 
 
 @register("rsps")

@@ -20,8 +20,8 @@ Example:
 
 from __future__ import annotations
 
-from strategies._brackets import Bracket, SynchronousHalving, hyperband_brackets
-from strategies.base import register
+from nasbench.strategies._brackets import Bracket, SynchronousHalving, hyperband_brackets
+from nasbench.strategies.base import register
 
 
 @register("sh")

@@ -36,8 +36,8 @@ from collections import defaultdict, deque
 
 import numpy as np
 
-from strategies._transfer import warm_start_queue
-from strategies.base import Arch, Job, Result, Strategy, check_float, check_int, register
+from nasbench.strategies._transfer import warm_start_queue
+from nasbench.strategies.base import Arch, Job, Result, Strategy, check_float, check_int, register
 
 #: hyperopt's cap on the size of the below set (``ap_split_trials``' ``gamma_cap``)
 BELOW_CAP = 25

@@ -38,7 +38,7 @@ import math
 
 import numpy as np
 
-from strategies.base import Arch, Job, Result, Space, Strategy, check_float, check_int, register
+from nasbench.strategies.base import Arch, Job, Result, Space, Strategy, check_float, check_int, register
 
 #: Optuna's cap on the size of the below set (``default_gamma``)
 BELOW_CAP = 25

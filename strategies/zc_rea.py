@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from nasbench.errors import NasbenchError
-from strategies.base import Job, check_choice, check_float, check_int, register
-from strategies.regularized_evolution import RegularizedEvolution
+from nasbench.strategies.base import Job, check_choice, check_float, check_int, register
+from nasbench.strategies.regularized_evolution import RegularizedEvolution
 
 
 @register("zc-rea")

@@ -17,8 +17,8 @@ Example:
 
 from __future__ import annotations
 
-from strategies._transfer import portfolio
-from strategies.base import Job, Result, Strategy, check_int, register
+from nasbench.strategies._transfer import portfolio
+from nasbench.strategies.base import Job, Result, Strategy, check_int, register
 
 
 @register("zeroshot")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from strategies._models import MLPEnsemble
+from nasbench.strategies._models import MLPEnsemble
 
 
 def train_baseline(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, *, n_networks: int = 5,

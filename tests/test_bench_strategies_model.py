@@ -19,12 +19,12 @@ import pytest
 from _mlp_baseline import train_baseline
 
 import nasbench
-import strategies.bananas as bananas_module
+import nasbench.strategies.bananas as bananas_module
 from nasbench.simulate import Job, Result, SearchContext, run
-from strategies.bananas import Bananas
-from strategies.gp_bo import GaussianProcessBO
-from strategies.tpe import TreeParzenEstimator
-from strategies.tpe_multivariate import MultivariateTPE
+from nasbench.strategies.bananas import Bananas
+from nasbench.strategies.gp_bo import GaussianProcessBO
+from nasbench.strategies.tpe import TreeParzenEstimator
+from nasbench.strategies.tpe_multivariate import MultivariateTPE
 
 HISTORY = 100
 LATE_HISTORY = 290  # the last refit of a 300-evaluation run

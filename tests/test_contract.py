@@ -166,8 +166,8 @@ def test_search_on_a_test_metric_is_refused() -> None:
 
 
 def test_registry_refuses_duplicate_names() -> None:
-    from strategies.base import REGISTRY as BUILTIN
-    from strategies.base import Strategy, register
+    from nasbench.strategies.base import REGISTRY as BUILTIN
+    from nasbench.strategies.base import Strategy, register
 
     with pytest.raises(NasbenchError, match="already registered"):
         @register("rs")

@@ -7,12 +7,12 @@ import pytest
 
 import nasbench
 from nasbench.simulate import run, strategy_registry
-from strategies.base import REGISTRY
+from nasbench.strategies.base import REGISTRY
 
 
 def test_a_new_strategy_is_registered_and_run_by_name() -> None:
     # --- README example (a): strategies/best_of_batch.py -------------------------------------
-    from strategies.base import Job, Result, Strategy, check_int, register
+    from nasbench.strategies.base import Job, Result, Strategy, check_int, register
 
     @register("best-of-batch")
     class BestOfBatch(Strategy):

@@ -20,9 +20,9 @@ import pytest
 from nasbench.benchmark import Benchmark, load
 from nasbench.report.stats import regression
 from nasbench.simulate import run
+from nasbench.strategies.base import Job
+from nasbench.strategies.regularized_evolution import RegularizedEvolution
 from nasbench.trace import regret
-from strategies.base import Job
-from strategies.regularized_evolution import RegularizedEvolution
 
 BENCHMARKS = ("nbgraph-cora", "nbgraph-citeseer")
 STRATEGIES = ("rs", "rea")

@@ -68,7 +68,7 @@ def test_darts_moves_the_architecture_and_gdas_anneals(context) -> None:
     before = search.alphas.detach().clone()
     search.darts_epoch(1)
     assert not torch.equal(before, search.alphas.detach())
-    from strategies.gdas import Gdas
+    from nasbench.strategies.gdas import Gdas
 
     gdas = Gdas(epochs=5)
     assert [gdas.temperature(e) for e in (0, 4)] == [10.0, pytest.approx(0.1)]

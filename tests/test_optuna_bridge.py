@@ -124,7 +124,7 @@ def test_a_pruner_on_a_single_fidelity_table_is_refused() -> None:
 
 
 def test_missing_optuna_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
-    from strategies import optuna_bridge
+    from nasbench.strategies import optuna_bridge
 
     monkeypatch.setitem(sys.modules, "optuna", None)
     optuna_bridge.resolve.cache_clear()

@@ -6,7 +6,7 @@ import pytest
 
 from nasbench.errors import NasbenchError
 from nasbench.protocol import _PREFIXES, make_strategy, register_prefix, strategy_class
-from strategies.random_search import RandomSearch
+from nasbench.strategies.random_search import RandomSearch
 
 
 def _toy(rest: str) -> type:

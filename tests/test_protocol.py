@@ -12,8 +12,8 @@ import nasbench.protocol as protocol
 from nasbench.errors import NasbenchError
 from nasbench.protocol import make_strategy, strategy_registry
 from nasbench.simulate import run
-from strategies.base import Strategy
-from strategies.random_search import RandomSearch
+from nasbench.strategies.base import Strategy
+from nasbench.strategies.random_search import RandomSearch
 
 
 def test_the_registry_reads_the_entry_points_once(monkeypatch: pytest.MonkeyPatch) -> None:

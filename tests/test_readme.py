@@ -180,7 +180,7 @@ def test_readme_blocks_run_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     (tmp_path / "data").symlink_to(REPO / "data")
     monkeypatch.chdir(tmp_path)
     from nasbench.report.sections import SECTIONS
-    from strategies.base import REGISTRY
+    from nasbench.strategies.base import REGISTRY
 
     # the "Extending" examples register a strategy and a report section: later tests must not see them
     before = {id(registry): set(registry) for registry in (REGISTRY, SECTIONS)}

@@ -12,7 +12,7 @@ import nasbench
 from nasbench.errors import NasbenchError
 from nasbench.simulate import Job, Result, SearchContext, run
 from nasbench.spaces.nb201 import Nb201Space
-from strategies.asha import Asha
+from nasbench.strategies.asha import Asha
 
 
 @pytest.fixture(scope="module")

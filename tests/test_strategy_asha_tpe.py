@@ -13,8 +13,8 @@ from nasbench.errors import NasbenchError
 from nasbench.planning import time_unit
 from nasbench.simulate import Result, SearchContext, run
 from nasbench.spaces.nb201 import Nb201Space
+from nasbench.strategies.asha_tpe import AshaTpe
 from nasbench.study import validation_regret
-from strategies.asha_tpe import AshaTpe
 
 OPTUNA_SHA = "optuna:TPESampler+SuccessiveHalvingPruner"
 

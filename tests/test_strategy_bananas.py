@@ -7,12 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import strategies.bananas as bananas_module
+import nasbench.strategies.bananas as bananas_module
 from nasbench.errors import NasbenchError
 from nasbench.simulate import Job, Result, SearchContext
 from nasbench.spaces import get_space
-from strategies._models import MLPEnsemble, train_mlp_ensemble
-from strategies.bananas import Bananas
+from nasbench.strategies._models import MLPEnsemble, train_mlp_ensemble
+from nasbench.strategies.bananas import Bananas
 
 
 @pytest.fixture(scope="module")

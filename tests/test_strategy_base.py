@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-import strategies
+import nasbench.strategies
 from nasbench.protocol import option_names, strategy_registry
 from nasbench.simulate import run
-from strategies.base import REGISTRY
-from strategies.random_search import RandomSearch
+from nasbench.strategies.base import REGISTRY
+from nasbench.strategies.random_search import RandomSearch
 
 REPO = Path(__file__).resolve().parents[1]
 REGISTERED = strategy_registry()
@@ -78,7 +78,7 @@ def test_every_module_in_strategies_is_discovered_and_registers() -> None:
 
     files = sorted(p.stem for p in (REPO / "strategies").glob("*.py")
                    if not p.name.startswith("_") and p.stem != "base")
-    assert list(strategies.MODULES) == files
+    assert list(nasbench.strategies.MODULES) == files
     registering = {cls.__module__.rpartition(".")[2] for cls in REGISTRY.values()}
     registering |= {resolver.__module__.rpartition(".")[2] for resolver, _ in _PREFIXES.values()}  # bridges
     assert set(files) <= registering, f"modules that register no strategy: {set(files) - registering}"

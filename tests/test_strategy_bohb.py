@@ -18,8 +18,8 @@ from nasbench.report.anytime import runs_frame
 from nasbench.report.equal_time import log_time_mean, regret_at
 from nasbench.simulate import Job, Result, SearchContext, run
 from nasbench.spaces.nb201 import Nb201Space
+from nasbench.strategies.bohb import Bohb, CategoricalKde
 from nasbench.study import validation_regret
-from strategies.bohb import Bohb, CategoricalKde
 
 SPACE = Nb201Space()
 

@@ -13,7 +13,7 @@ from nasbench.benchmark import load
 from nasbench.errors import NasbenchError
 from nasbench.simulate import Job, Result, SearchContext
 from nasbench.spaces import get_space
-from strategies.genetic import GeneticAlgorithm
+from nasbench.strategies.genetic import GeneticAlgorithm
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from scipy.stats import norm
 from nasbench.errors import NasbenchError
 from nasbench.simulate import Result, SearchContext
 from nasbench.spaces import get_space
-from strategies._models import _LOG_BOUNDS, KERNELS, DistanceGroups, GaussianProcess, log_marginal_likelihood
-from strategies.gp_bo import GaussianProcessBO
+from nasbench.strategies._models import _LOG_BOUNDS, KERNELS, DistanceGroups, GaussianProcess, log_marginal_likelihood
+from nasbench.strategies.gp_bo import GaussianProcessBO
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from curve_fixture import make_curve_table
 
 import nasbench
 from nasbench.simulate import run
-from strategies._brackets import hyperband_brackets, rung_fidelities
+from nasbench.strategies._brackets import hyperband_brackets, rung_fidelities
 
 
 @pytest.fixture(scope="module")

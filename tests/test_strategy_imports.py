@@ -17,7 +17,7 @@ def modules_after(code: str) -> set[str]:
 
 
 def test_registry_and_constructors_import_no_heavy_dependency():
-    loaded = modules_after("import strategies\nfor cls in strategies.registry().values(): cls()")
+    loaded = modules_after("import nasbench.strategies\nfor cls in nasbench.strategies.registry().values(): cls()")
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
 

@@ -11,7 +11,7 @@ from nasbench.benchmark import load
 from nasbench.errors import NasbenchError
 from nasbench.simulate import Result, SearchContext
 from nasbench.spaces import get_space
-from strategies.local_search import LocalSearch
+from nasbench.strategies.local_search import LocalSearch
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 import nasbench
-import strategies.regularized_evolution as rea_module
+import nasbench.strategies.regularized_evolution as rea_module
 from nasbench.draws import Uniforms
 from nasbench.simulate import run
 

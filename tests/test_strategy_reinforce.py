@@ -12,7 +12,7 @@ from nasbench.benchmark import load
 from nasbench.errors import NasbenchError
 from nasbench.simulate import Result, SearchContext
 from nasbench.spaces import get_space
-from strategies.reinforce import Reinforce
+from nasbench.strategies.reinforce import Reinforce
 
 
 @pytest.fixture(scope="module")

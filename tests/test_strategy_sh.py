@@ -13,7 +13,7 @@ from curve_fixture import make_curve_table
 import nasbench
 from nasbench.errors import NasbenchError
 from nasbench.simulate import run
-from strategies._brackets import rung_fidelities
+from nasbench.strategies._brackets import rung_fidelities
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from helpers_faithfulness import collect
 from nasbench.errors import NasbenchError
 from nasbench.simulate import Result, SearchContext
 from nasbench.spaces import get_space
-from strategies.tpe import TreeParzenEstimator, forgetting_weights, n_below, parzen_categorical
+from nasbench.strategies.tpe import TreeParzenEstimator, forgetting_weights, n_below, parzen_categorical
 
 
 @pytest.fixture(scope="module")

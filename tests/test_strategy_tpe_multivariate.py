@@ -15,7 +15,7 @@ import pytest
 from nasbench.errors import NasbenchError
 from nasbench.simulate import Result, SearchContext, run
 from nasbench.spaces import get_space
-from strategies.tpe_multivariate import CategoricalMixture, MultivariateTPE, n_below, trial_weights
+from nasbench.strategies.tpe_multivariate import CategoricalMixture, MultivariateTPE, n_below, trial_weights
 
 sys.path.insert(0, str(Path(__file__).parent))
 

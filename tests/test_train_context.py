@@ -107,7 +107,7 @@ def test_a_strategy_that_trains_live_runs_on_the_simulated_clock() -> None:
     """A ``trains_live`` strategy gets its TrainingContext from the run loop, trains a short screen of
     each candidate itself, charges that training through ``overhead()``, and the trace is the same for
     the same seed."""
-    from strategies.base import REGISTRY, Job, Result, Strategy, register
+    from nasbench.strategies.base import REGISTRY, Job, Result, Strategy, register
 
     @register("screen-then-ask")
     class ScreenThenAsk(Strategy):

@@ -15,9 +15,9 @@ from nasbench.errors import NasbenchError
 from nasbench.planning import RunSpec, labels, plan
 from nasbench.presets import Entry
 from nasbench.simulate import run
+from nasbench.strategies._transfer import greedy_portfolio
 from nasbench.table import Table
 from nasbench.transfer import PriorTask, prior_tasks
-from strategies._transfer import greedy_portfolio
 
 TARGET = "nbgraph-cora"
 PRIORS = ("nbgraph-citeseer", "nbgraph-pubmed")

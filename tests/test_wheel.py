@@ -47,16 +47,24 @@ def test_wheel_carries_every_table_and_package(wheel: Path) -> None:
         assert f"nasbench/data/{entry['file']}" in names
     assert "nasbench/data/manifest.json" in names and "nasbench/data/NOTICE" in names
     listed = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
-    folders = {str(p.parent.relative_to(REPO)).replace(os.sep, ".")
+    folders = {str(p.parent.relative_to(REPO)).replace(os.sep, ".").replace("strategies", "nasbench.strategies", 1)
                for root in ("nasbench", "strategies") for p in (REPO / root).rglob("__init__.py")}
     assert folders | {"nasbench.data"} == set(listed), "pyproject.toml's package list is out of date"
+    # the strategies install inside nasbench: no top-level package another project could collide with
+    assert {name.split("/")[0] for name in names if not name.startswith("nasbench-")} == {"nasbench"}
+    assert "nasbench/strategies/random_search.py" in names
 
 
 def test_installed_wheel_lists_queries_and_runs(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
+    # another project's top-level package named "strategies", installed beside nasbench
+    other = target / "strategies" / "__init__.py"
+    other.parent.mkdir(parents=True)
+    other.write_text('OWNER = "another project"\n')
     done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
                            "--target", str(target), str(wheel)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    assert "already exists" not in done.stderr and other.read_text() == 'OWNER = "another project"\n'
     env = {**os.environ, "PYTHONPATH": str(target), "NASBENCH_DATA": ""}
     work = tmp_path / "elsewhere"
     work.mkdir()
@@ -74,3 +82,6 @@ def test_installed_wheel_lists_queries_and_runs(wheel: Path, tmp_path: Path) -> 
     run = cli("run", "rea", "nbgraph-cora", "--seed", "0", "--evals", "12")
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip(), "run printed nothing"
+    owner = subprocess.run([sys.executable, "-c", "import strategies; print(strategies.OWNER)"], capture_output=True,
+                           text=True, cwd=work, env=env)
+    assert owner.stdout.strip() == "another project", owner.stderr

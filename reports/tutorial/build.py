@@ -58,7 +58,7 @@ The same seed gives the same trace, always."""),
 
 A strategy is `ask() -> Job` and `tell(job, result)`; options go in the constructor, run state in `start()`.
 This one is a first-improvement hill climber that restarts after `patience` failed moves."""),
-    ("code", """from strategies.base import Job, Result, Strategy, check_int, register
+    ("code", """from nasbench.strategies.base import Job, Result, Strategy, check_int, register
 
 
 @register("student-hill-climb")
