@@ -11,19 +11,20 @@ from typing import TYPE_CHECKING
 
 from nasbench.errors import NasbenchError
 from nasbench.spaces.base import Arch, Space
+from nasbench.spaces.trainable import mark_trainable, trainable_spaces
 
 if TYPE_CHECKING:
     from nasbench.table import Table
 
 _FACTORIES: dict[str, Callable[[Table | None], Space]] = {}
-_TRAINS_AS: dict[str, str] = {}
 
 
 def register_space(name: str, *, trains_as: str | None = None) -> Callable:
     """Register ``factory(table_or_None) -> Space`` under ``name``; a duplicate name raises.
 
-    ``trains_as`` marks a trainable space (:class:`~nasbench.spaces.trainable.TrainableSpace`): the
-    registered space its tables are indexed by (nb201 tables keep one row per isomorphism class).
+    ``trains_as`` marks a trainable space (:class:`~nasbench.spaces.trainable.TrainableSpace`, trained
+    through its :mod:`~nasbench.train.recipes` recipe): the registered space its tables are indexed by
+    (nb201 tables keep one row per isomorphism class).
     """
 
     def wrap(factory: Callable[[Table | None], Space]) -> Callable:
@@ -31,15 +32,10 @@ def register_space(name: str, *, trains_as: str | None = None) -> Callable:
             raise NasbenchError(f"a search space named {name!r} is already registered")
         _FACTORIES[name] = factory
         if trains_as is not None:
-            _TRAINS_AS[name] = trains_as
+            mark_trainable(name, trains_as)
         return factory
 
     return wrap
-
-
-def trainable_spaces() -> dict[str, str]:
-    """Names nasbench can train (``nasbench build NAME``), each with the space its tables use."""
-    return dict(_TRAINS_AS)
 
 
 def list_spaces() -> list[str]:

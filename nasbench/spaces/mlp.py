@@ -15,17 +15,11 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces.base import Arch
 from nasbench.spaces.trainable import TrainableSpace
-
-if TYPE_CHECKING:
-    import torch
-    from torch import nn
-
-    from nasbench.train.schedule import Schedule
 
 LAYERS = (1, 2, 3, 4)
 WIDTHS = (16, 32, 64, 128, 256)
@@ -109,22 +103,3 @@ class MlpSpace(TrainableSpace):
             genes.append(row % n)
             row //= n
         return tuple(reversed(genes))
-
-    # --- training (TrainableSpace) -----------------------------------------------------------
-    def build_model(self, arch: Arch, schedule: Schedule, generator: torch.Generator) -> nn.Module:
-        from nasbench.train.models import MlpNetwork
-
-        return MlpNetwork(self.config(arch), generator)
-
-    def build_optimiser(self, arch: Arch, model: nn.Module, schedule: Schedule) -> tuple[torch.optim.Optimizer, float]:
-        """Adam without weight decay at the configuration's learning rate."""
-        import torch
-
-        rate = self.config(arch).learning_rate
-        return torch.optim.Adam(model.parameters(), lr=rate, foreach=True), rate
-
-    def describe_schedule(self, schedule: Schedule) -> dict[str, object]:
-        return {"epochs": schedule.epochs, "batch_size": schedule.batch_size,
-                "train_examples": schedule.train_examples or "all", "optimizer": "Adam (lr from the configuration)",
-                "lr_schedule": "cosine to 0 per step over all epochs", "threads": schedule.threads,
-                "clock": schedule.clock, "cpu_kernels": schedule.cpu_kernels}

@@ -20,19 +20,12 @@ import itertools
 import re
 from functools import cached_property
 from importlib import resources
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces.base import Arch
 from nasbench.spaces.trainable import TrainableSpace
-
-if TYPE_CHECKING:
-    import torch
-    from torch import nn
-
-    from nasbench.train.schedule import Schedule
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 #: (target node, source node) of each edge, in gene order
@@ -200,28 +193,3 @@ class Nb201Space(TrainableSpace):
             if best is None or form < best:
                 best = form
         return repr(best)
-
-    # --- training (TrainableSpace) -----------------------------------------------------------
-    def build_model(self, arch: Arch, schedule: Schedule, generator: torch.Generator) -> nn.Module:
-        from nasbench.train.models import Nb201Network
-
-        return Nb201Network(self.check(arch), channels=schedule.channels, cells_per_stage=schedule.cells_per_stage)
-
-    def build_optimiser(self, arch: Arch, model: nn.Module, schedule: Schedule) -> tuple[torch.optim.Optimizer, float]:
-        """NAS-Bench-201's recipe: SGD with Nesterov momentum and weight decay at the schedule's rate."""
-        import torch
-
-        optimiser = torch.optim.SGD(model.parameters(), lr=schedule.learning_rate, momentum=schedule.momentum,
-                                    weight_decay=schedule.weight_decay, nesterov=True, foreach=True)
-        return optimiser, schedule.learning_rate
-
-    def describe_schedule(self, schedule: Schedule) -> dict[str, object]:
-        statistics = ("precise BN: recomputed over the training examples before each evaluation"
-                      if schedule.precise_bn else "running averages of training (momentum 0.1)")
-        return {"epochs": schedule.epochs, "batch_size": schedule.batch_size,
-                "train_examples": schedule.train_examples or "all", "channels": schedule.channels,
-                "cells_per_stage": schedule.cells_per_stage, "optimizer": "SGD nesterov",
-                "learning_rate": schedule.learning_rate, "momentum": schedule.momentum,
-                "weight_decay": schedule.weight_decay, "lr_schedule": "cosine to 0 per step over all epochs",
-                "threads": schedule.threads, "clock": schedule.clock, "batch_norm_statistics": statistics,
-                "cpu_kernels": schedule.cpu_kernels}

@@ -1,49 +1,31 @@
-"""Trainable spaces: a search space that also says how nasbench trains its architectures.
+"""Trainable spaces: search spaces whose tables nasbench builds by training, and how those tables are laid out.
 
-The trainer, the table store, the builder and :class:`~nasbench.train.context.TrainingContext` ask
-the space, and only the space, for the network of an architecture, its optimiser, the words that
-describe a schedule and how its tables are laid out. A new trainable space is one module: subclass
-:class:`TrainableSpace`, implement the three abstract methods, and register it with
-``register_space(name, trains_as=...)`` (:mod:`nasbench.spaces`). Torch is imported inside the
-methods that build torch objects, so spaces still import without it.
+A trainable space describes its architectures and its table layout (which ``codes`` a table stores,
+which arrays rebuild the space from a table); it knows nothing of networks. How an architecture is
+trained (its network, optimiser and schedule words) is its recipe, registered for the space class in
+:mod:`nasbench.train.recipes`. A new trainable space subclasses :class:`TrainableSpace`, is registered
+with ``register_space(name, trains_as=...)`` (:mod:`nasbench.spaces`), and has one recipe.
 
 Example:
     >>> from nasbench.spaces.mlp import MlpSpace
     >>> isinstance(MlpSpace(), TrainableSpace), trainable(MlpSpace()).name
     (True, 'mlp')
+    >>> trainable_spaces()["nb201"]
+    'nb201-unique'
 """
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from nasbench.errors import NasbenchError
-from nasbench.spaces.base import Arch, Space
+from nasbench.spaces.base import Space
 
-if TYPE_CHECKING:
-    import torch
-    from torch import nn
-
-    from nasbench.train.schedule import Schedule
+_TRAINS_AS: dict[str, str] = {}
 
 
 class TrainableSpace(Space):
-    """A space whose architectures nasbench can build as networks and train."""
-
-    @abstractmethod
-    def build_model(self, arch: Arch, schedule: Schedule, generator: torch.Generator) -> nn.Module:
-        """The network of ``arch`` (parameters at construction values; ``generator`` drives its dropout)."""
-
-    @abstractmethod
-    def build_optimiser(self, arch: Arch, model: nn.Module, schedule: Schedule) -> tuple[torch.optim.Optimizer, float]:
-        """The optimiser of ``model`` and its initial learning rate (the trainer anneals it along a cosine)."""
-
-    @abstractmethod
-    def describe_schedule(self, schedule: Schedule) -> dict[str, object]:
-        """The parts of ``schedule`` this space uses, in words, for a table's attributes."""
+    """A space whose architectures nasbench can train, with the layout of the tables it builds."""
 
     def row_codes(self) -> np.ndarray:
         """The ``codes`` a table of this space stores per row (default: the row numbers)."""
@@ -54,11 +36,19 @@ class TrainableSpace(Space):
         return {}
 
 
+def mark_trainable(name: str, trains_as: str) -> None:
+    """Record that the registered space ``name`` is trained, its tables indexed by the space ``trains_as``."""
+    _TRAINS_AS[name] = trains_as
+
+
+def trainable_spaces() -> dict[str, str]:
+    """Names nasbench can train (``nasbench build NAME``), each with the space its tables use."""
+    return dict(_TRAINS_AS)
+
+
 def trainable(space: Space) -> TrainableSpace:
     """``space`` as a trainable space, or a :class:`NasbenchError` saying that nasbench cannot train it."""
     if isinstance(space, TrainableSpace):
         return space
-    from nasbench.spaces import trainable_spaces
-
     raise NasbenchError(f"nasbench cannot train the {space.name} space; trainable spaces: "
                         f"{', '.join(trainable_spaces())}")

@@ -28,6 +28,7 @@ from nasbench.spaces.base import Arch
 from nasbench.spaces.trainable import TrainableSpace, trainable
 from nasbench.table import Table
 from nasbench.train import numerics
+from nasbench.train.recipes import recipe_for
 from nasbench.train.schedule import Schedule
 
 if TYPE_CHECKING:
@@ -107,13 +108,13 @@ class TrainingContext:
         """The table's network for ``arch``, initialised from :meth:`generator`, on the context's device."""
         from nasbench.train import models
 
-        model = self.space.build_model(arch, self.schedule, self.generator())
+        model = recipe_for(self.space).build_model(arch, self.schedule, self.generator())
         models.initialise(model, self.generator())
         return model.to(self.device)
 
     def build_optimiser(self, arch: Arch, model: nn.Module) -> tuple[torch.optim.Optimizer, float]:
         """The optimiser the table's schedule trains ``arch`` with, and its initial learning rate."""
-        return self.space.build_optimiser(arch, model, self.schedule)
+        return recipe_for(self.space).build_optimiser(arch, model, self.schedule)
 
     def flops(self, model: nn.Module) -> int:
         """Multiply-accumulates of ``model`` per example (the cost model's unit)."""

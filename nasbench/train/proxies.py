@@ -51,6 +51,7 @@ from nasbench.spaces.base import Arch, Space
 from nasbench.spaces.trainable import TrainableSpace, trainable
 from nasbench.train import models, numerics
 from nasbench.train.data import Mnist1d
+from nasbench.train.recipes import recipe_for
 from nasbench.train.schedule import Schedule
 from nasbench.zero_cost import PROXY_NAMES, seconds_metric
 
@@ -259,7 +260,8 @@ def _score(space: TrainableSpace, arch: Arch, name: str, text: str, *, seed: int
     from nasbench.train.trainer import _seed_of
 
     start = time.process_time()
-    model = space.build_model(arch, schedule, torch.Generator().manual_seed(_seed_of(seed, text, "dropout")))
+    dropout = torch.Generator().manual_seed(_seed_of(seed, text, "dropout"))
+    model = recipe_for(space).build_model(arch, schedule, dropout)
     models.initialise(model, torch.Generator().manual_seed(_seed_of(seed, text, "init")))
     model.train()
     value = PROXIES[name](model, x, y, torch.Generator().manual_seed(_seed_of(seed, text, name)))

@@ -37,9 +37,10 @@ import numpy as np
 from nasbench.errors import NasbenchError
 from nasbench.spaces.base import Space
 from nasbench.spaces.trainable import trainable
-from nasbench.table import MetricInfo, Split, Table, write_table
+from nasbench.table import MetricInfo, Split, Table, TableContents, write_table
 from nasbench.train import numerics
 from nasbench.train.data import load_dataset, split_description
+from nasbench.train.recipes import recipe_for
 from nasbench.train.schedule import CURVES, Schedule, TrainResult
 from nasbench.zero_cost import DESCRIPTION as PROXY_DESCRIPTION
 from nasbench.zero_cost import PROXY_METRICS
@@ -177,7 +178,7 @@ def create(path: str | os.PathLike, space: Space, *, dataset: str, seeds: Sequen
     shape = (space.size, len(seeds), schedule.epochs)
     attrs = {"dataset": dataset, "split": split_description(dataset), "split_hash": data.split_hash,
              "schedule": dataclasses.asdict(schedule),
-             "schedule_description": trainable(space).describe_schedule(schedule),
+             "schedule_description": recipe_for(space).describe_schedule(schedule),
              "fidelity_note": FIDELITY_NOTE, "train_time": train_time_kind(schedule), "builds": [],
              "created_by": command, "zero_cost": PROXY_DESCRIPTION,
              "numerics": numerics.expected(schedule.cpu_kernels, device, schedule.threads).as_attrs()}

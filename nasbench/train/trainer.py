@@ -7,7 +7,7 @@ they gain, and two single-threaded processes train twice as many networks as one
 The same bits on another CPU need the same kernels too: training runs with the schedule's
 ``cpu_kernels`` (:mod:`nasbench.train.numerics`), in a pinned child process if this one is not pinned,
 and every result records the :class:`~nasbench.train.numerics.Numerics` it was trained under. The
-space says which network and optimiser an architecture gets (:class:`~nasbench.spaces.trainable.TrainableSpace`).
+space's recipe says which network and optimiser an architecture gets (:mod:`nasbench.train.recipes`).
 
 Where the time goes, and what is done about it (profiled on a 2-core CPU, nb201 at 8 channels): a
 step is a few dozen tiny kernels, so Python and dispatch overhead dominate, not arithmetic. Hence:
@@ -43,6 +43,7 @@ from nasbench.spaces.base import Arch, Space
 from nasbench.spaces.trainable import trainable
 from nasbench.train import models, numerics
 from nasbench.train.data import Mnist1d, load_mnist1d
+from nasbench.train.recipes import recipe_for
 from nasbench.train.schedule import CURVES, Schedule, TrainResult
 
 
@@ -54,7 +55,7 @@ def _seed_of(seed: int, text: str, purpose: str) -> int:
 
 def build_model(space: Space, arch: Arch, schedule: Schedule, generator: torch.Generator) -> nn.Module:
     """The network for ``arch`` (its parameters still at construction values; see :func:`models.initialise`)."""
-    return trainable(space).build_model(arch, schedule, generator)
+    return recipe_for(space).build_model(arch, schedule, generator)
 
 
 def check_device(device: str) -> torch.device:
@@ -144,7 +145,7 @@ def _train(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mni
     params = models.count_parameters(model)
     flops = models.count_flops(model, tensors["x_valid"])
     model.to(torch_device)
-    optimiser, base_rate = trainable(space).build_optimiser(arch, model, schedule)
+    optimiser, base_rate = recipe_for(space).build_optimiser(arch, model, schedule)
 
     x_train, y_train = tensors["x_train"][:schedule.train_examples], tensors["y_train"][:schedule.train_examples]
     n_train, batch = len(y_train), schedule.batch_size
