@@ -22,7 +22,7 @@ from nasbench.version import __version__
 _EXPORTS = {
     "Benchmark": "nasbench.benchmark",
     "list_benchmarks": "nasbench.benchmark",
-    "load": "nasbench.benchmark",
+    "load": "nasbench.loading",
     "NasbenchError": "nasbench.errors",
     "Job": "nasbench.simulate",
     "Result": "nasbench.simulate",
@@ -39,8 +39,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from nasbench.benchmark import Benchmark, list_benchmarks, load
+    from nasbench.benchmark import Benchmark, list_benchmarks
     from nasbench.errors import NasbenchError
+    from nasbench.loading import load
     from nasbench.simulate import Job, Result, SearchContext, Trace, make_strategy, run, strategy_registry
 
 

@@ -80,20 +80,16 @@ def _is_file(path: Path) -> bool:
 
 
 def load(name_or_path: str | os.PathLike, *, on_miss: str = "error", verify: str = "auto") -> Benchmark:
-    """Open a benchmark by name (see :func:`list_benchmarks`) or by table path.
+    """Open a benchmark by name (see :func:`list_benchmarks`) or by table path, as the lookup layer.
 
     ``on_miss="error"`` (default) raises :class:`MissingEntryError` for an entry the table lacks;
-    ``on_miss="train"`` trains it live where the table names a trainer, stores it and returns it.
+    ``on_miss="train"`` sends it to the miss handler a caller attaches (:meth:`Benchmark.set_miss_handler`):
+    :func:`nasbench.load` attaches the live trainer.
     """
     if on_miss not in ON_MISS:
         raise NasbenchError(f"on_miss must be one of {', '.join(ON_MISS)}, not {shorten(on_miss)}")
     table = Table.open(resolve(name_or_path), verify=verify)
-    benchmark = Benchmark(table, space_for_table(table), on_miss=on_miss)
-    if on_miss == "train":
-        from nasbench.train.live import attach  # torch is an optional extra: imported only when asked for
-
-        attach(benchmark)
-    return benchmark
+    return Benchmark(table, space_for_table(table), on_miss=on_miss)
 
 
 #: string queries answered by parsing before the string -> row dict is built (0.8 s and ~390 MB on a
