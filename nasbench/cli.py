@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 EXIT_ERROR = 2
 # subcommands contributed by other parts of the package (each module has add_parser(subparsers));
 # imported lazily so optional extras (torch, ray) are needed only by the commands that use them
-PLUGINS = ("nasbench.importers.cli", "nasbench.train.cli", "nasbench.compare_cli", "nasbench.replay.cli")
+PLUGINS = ("nasbench.importers.cli", "nasbench.train.cli", "nasbench.study.cli", "nasbench.replay.cli")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -204,7 +204,7 @@ def write_csv(frame: pd.DataFrame, out: str) -> None:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from nasbench.benchmark import resolve
-    from nasbench.compare_cli import STUDY_NAME
+    from nasbench.study.studyfile import STUDY_NAME
     from nasbench.table import verify_file
 
     given = Path(args.name)
@@ -221,7 +221,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 def _verify_study(path: Path, *, repair: bool) -> int:
     """Report a study file's damage (a NasbenchError, exit 2), or with ``repair`` move it aside."""
-    from nasbench.studyfile import repair_study, verify_study
+    from nasbench.study.studyfile import repair_study, verify_study
 
     if repair:
         check, aside = repair_study(path)
@@ -275,7 +275,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nasbench", description="Tabular NAS benchmarks, a simulated clock and search strategies.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_table_commands(sub)
+    _add_run_command(sub)
+    for module in PLUGINS:
+        try:
+            plugin = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and not exc.name.startswith("nasbench."):
+                continue  # an optional extra (torch, ray) is not installed: its commands are absent
+            if exc.name and (exc.name == module or module.startswith(exc.name + ".")):
+                continue  # that part of the package is not there yet
+            raise
+        plugin.add_parser(sub)
+    return parser
 
+
+def _add_table_commands(sub: argparse._SubParsersAction) -> None:
+    """The commands that read benchmarks: list, info, query, export, verify, and strategies."""
     p = sub.add_parser("list", help="list the benchmarks found by name")
     p.set_defaults(func=_cmd_list)
 
@@ -309,6 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("strategies", help="list the registered strategies")
     p.set_defaults(func=_cmd_strategies)
 
+
+def _add_run_command(sub: argparse._SubParsersAction) -> None:
+    """``nasbench run``: one strategy, one benchmark, one seed and a budget."""
     p = sub.add_parser("run", help="run one strategy on one benchmark on the simulated clock")
     p.add_argument("strategy")
     p.add_argument("benchmark")
@@ -323,18 +342,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="prior tasks whose validation results a transfer strategy sees (e.g. nbgraph-citeseer)")
     add_objective_arguments(p)
     p.set_defaults(func=_cmd_run)
-
-    for module in PLUGINS:
-        try:
-            plugin = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name and not exc.name.startswith("nasbench."):
-                continue  # an optional extra (torch, ray) is not installed: its commands are absent
-            if exc.name and (exc.name == module or module.startswith(exc.name + ".")):
-                continue  # that part of the package is not there yet
-            raise
-        plugin.add_parser(sub)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

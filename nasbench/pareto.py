@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from nasbench.errors import NasbenchError, install_hint, shorten
-from nasbench.validate import objective_names
+from nasbench.errors import NasbenchError, shorten
+from nasbench.validate import check_objectives, counterpart, objective_names, require_indicators
 
 if TYPE_CHECKING:
     from nasbench.benchmark import Benchmark
@@ -42,17 +42,7 @@ REFERENCE = 1.1
 SPLITS = ("valid", "test")
 
 
-def _moocore() -> Any:
-    try:
-        import moocore
-    except ImportError:
-        raise NasbenchError(f"hypervolume and IGD+ need moocore: {install_hint('mo')}") from None
-    return moocore
-
-
-def require_indicators() -> None:
-    """Raise the clear error of a missing ``moocore`` now, before a run starts."""
-    _moocore()
+_moocore = require_indicators  # the indicators' module, imported on first use (nasbench.validate)
 
 
 def check_split(split: Any) -> str:
@@ -60,36 +50,6 @@ def check_split(split: Any) -> str:
     if not isinstance(split, str) or split not in SPLITS:
         raise NasbenchError(f"split must be one of {', '.join(SPLITS)}, not {shorten(split)}")
     return split
-
-
-def check_objectives(bench: Benchmark, objectives: Sequence[str]) -> tuple[str, ...]:
-    """The objectives as a tuple, or one :class:`NasbenchError` saying what is wrong with them: what
-    :func:`~nasbench.validate.objective_names` refuses (not 2 or 3 names, a name twice), an unknown or
-    test metric, or a metric that is missing or constant at the table's final fidelity."""
-    objectives = objective_names(objectives)
-    for objective in objectives:
-        if bench.metric_info(objective).split.value == "test":
-            raise NasbenchError(f"objective {objective!r} is a test metric; strategies never see test metrics")
-        for name in dict.fromkeys((objective, counterpart(bench, objective))):
-            values = bench.final(name)
-            present = values[~np.isnan(values)]
-            if present.size == 0:
-                raise NasbenchError(f"benchmark {bench.name} has no value of {name!r} at its final fidelity")
-            if present.min() == present.max():
-                raise NasbenchError(f"objective {name!r} is constant on {bench.name} ({present[0]:g}); "
-                                    "it cannot trade off against anything")
-    return objectives
-
-
-def counterpart(bench: Benchmark, objective: str) -> str:
-    """The metric that scores ``objective`` on the test side: its ``test_`` twin for a validation
-    metric, the metric itself otherwise."""
-    if bench.metric_info(objective).split.value == "valid":
-        twin = "test_" + objective.removeprefix("valid_")
-        if twin not in bench.metrics:
-            raise NasbenchError(f"objective {objective!r} has no test counterpart {twin!r} on {bench.name}")
-        return twin
-    return objective
 
 
 def normalised(bench: Benchmark, objectives: Sequence[str], split: str = "valid") -> np.ndarray:

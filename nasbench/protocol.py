@@ -17,15 +17,15 @@ Example:
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import entry_points
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
 from nasbench.errors import NasbenchError, shorten
+from nasbench.registry import Registry
 from nasbench.spaces import Arch, Space
 
 __all__ = ["Job", "Result", "SearchContext", "StrategyProtocol", "make_strategy", "option_names",
@@ -107,20 +107,13 @@ class StrategyProtocol(Protocol):
     def tell(self, job: Job, result: Result) -> None: ...
 
 
-@cache
-def _plugins() -> tuple[Callable[[], Mapping[str, type]], ...]:
-    """The loaded ``nasbench.strategies`` entry points (scanning and importing them is the slow part)."""
-    return tuple(point.load() for point in entry_points(group="nasbench.strategies"))
+#: every strategy by name, from the ``nasbench.strategies`` entry points (each a callable returning
+#: ``{name: class}``; loaded once per process, asked again on every read)
+STRATEGIES: Registry[type] = Registry("strategy", plural="strategies", group="nasbench.strategies")
 
 
 def _registry() -> dict[str, type]:
-    registry: dict[str, type] = {}
-    for plugin in _plugins():
-        for name, cls in plugin().items():
-            if name in registry and registry[name] is not cls:
-                raise NasbenchError(f"two strategy plugins register the name {name!r}")
-            registry[name] = cls
-    return registry
+    return dict(STRATEGIES)
 
 
 #: resolvers of prefixed strategy names ("optuna:TPESampler"): prefix -> (resolver, example names)
@@ -168,7 +161,7 @@ def strategy_registry(*, refresh: bool = False) -> dict[str, type]:
     installing a plugin).
     """
     if refresh:
-        _plugins.cache_clear()
+        STRATEGIES.refresh()
     return _registry()
 
 

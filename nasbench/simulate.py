@@ -34,7 +34,7 @@ import heapq
 import json
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -42,30 +42,51 @@ from nasbench.benchmark import Benchmark, load
 from nasbench.errors import NasbenchError, install_hint, shorten
 from nasbench.evaluate import TableEvaluator
 from nasbench.protocol import Job, Result, SearchContext, StrategyProtocol, make_strategy, strategy_registry
-from nasbench.trace import COLUMNS, RESERVED, Trace, TraceMeta, dtype_of, orient
+from nasbench.trace import COLUMNS, Trace, TraceMeta, dtype_of, orient
 from nasbench.transfer import prior_tasks
-from nasbench.validate import MAX_EVALS, check_budget, check_seed, objective_names, penalty_weights
+from nasbench.validate import (
+    MAX_EVALS,
+    check_budget,
+    check_run_objectives,
+    check_seed,
+    objective_names,
+    penalty_weights,
+)
 
 # the contract and the trace are re-exported for code written against the single-module simulator
 __all__ = ["Job", "Result", "SearchContext", "StrategyProtocol", "Trace", "TraceMeta", "make_strategy", "run",
            "strategy_registry"]
 
 
+class _Record(NamedTuple):
+    """One finished evaluation as the loop records it: a trace row, with the fidelity and the seed as
+    table indices (:func:`_columns` turns them into values)."""
+
+    start: float
+    end: float
+    worker: int
+    row: int
+    fidelity: int
+    seed: int
+    valid: float
+    cost: float
+    live: bool
+    incumbent_row: int
+    incumbent_valid: float
+    incumbent_test: float
+
+
+assert _Record._fields == COLUMNS  # the trace's schema (nasbench.trace) is the one place the columns are named
+
+
 def _check_metrics(bench: Benchmark, search: str, objectives: tuple[str, ...]) -> str:
     """Refuse a test metric as search metric and objectives the table or the trace cannot take (see
-    :func:`nasbench.pareto.check_objectives`); return the test metric the trace reports."""
+    :func:`nasbench.validate.check_run_objectives`); return the test metric the trace reports."""
     if bench.metric_info(search).split.value == "test":
         raise NasbenchError(f"{search!r} is a test metric; strategies search on validation metrics only")
     if not bench.test_metric:
         raise NasbenchError(f"benchmark {bench.name} has no test metric to report")
-    if objectives:
-        from nasbench import pareto
-
-        pareto.check_objectives(bench, objectives)
-        for objective in objectives:
-            if objective in RESERVED:
-                raise NasbenchError(f"objective {objective!r} has the name of a trace column")
-        pareto.require_indicators()
+    check_run_objectives(bench, objectives)
     return bench.test_metric
 
 
@@ -113,72 +134,74 @@ def run(
     penalty = penalty_weights(penalty)
     bench = benchmark if isinstance(benchmark, Benchmark) else load(benchmark)
     priors = prior_tasks(bench, transfer_from, seed=seed) if transfer_from else ()
-    if isinstance(strategy, str):
-        name, instance = strategy, make_strategy(strategy, **options)
-    else:
-        if not all(callable(getattr(strategy, method, None)) for method in ("reset", "ask", "tell")):
-            raise NasbenchError(f"strategy must be a registered name or an object with reset, ask and tell, "
-                                f"not {shorten(strategy)}")
-        if options:
-            raise NasbenchError("options go to a strategy given by name; configure an instance yourself")
-        name, instance = getattr(strategy, "name", type(strategy).__name__), strategy
+    name, instance = _strategy_of(strategy, options)
     search = search_metric or bench.search_metric
     test = _check_metrics(bench, search, objectives)
+    trains_live = getattr(instance, "trains_live", False)
     evaluator = TableEvaluator(bench, search_metric=search, cost=cost, objectives=objectives,
-                               asker=f"strategy {name!r}", penalty=penalty,
-                               own_costs=getattr(instance, "trains_live", False))
+                               asker=f"strategy {name!r}", penalty=penalty, own_costs=trains_live)
     if getattr(instance, "multi_fidelity", False) and len(bench.fidelities) < 2:
         raise NasbenchError(f"strategy {name!r} is multi-fidelity but {bench.name} has a single fidelity")
 
     strategy_seq, loop_seq, training_seq = np.random.SeedSequence(seed).spawn(3)
-    training = _training_context(bench, name, device, training_seq) if getattr(instance, "trains_live", False) else None
-    orientations = tuple(bench.metric_info(o).higher_is_better for o in objectives)
-    context = SearchContext(tuple(float(f) for f in bench.fidelities), bench.fidelity_unit, int(workers),
-                            max_evals, max_time, search, objectives, bench.metric_info(search).higher_is_better,
-                            orientations, training, priors)
+    context = SearchContext(
+        fidelities=tuple(float(f) for f in bench.fidelities), fidelity_unit=bench.fidelity_unit, workers=int(workers),
+        max_evals=max_evals, max_time=max_time, search_metric=search, objectives=objectives,
+        search_higher_is_better=bench.metric_info(search).higher_is_better,
+        objective_higher_is_better=tuple(bench.metric_info(o).higher_is_better for o in objectives),
+        training=_training_context(bench, name, device, training_seq) if trains_live else None, priors=priors)
     instance.reset(bench.space, np.random.default_rng(strategy_seq), context)
     records, objective_records = _loop(instance, evaluator, np.random.default_rng(loop_seq), len(bench.seeds), test,
                                        context)
+    meta = _meta(bench, context, evaluator, strategy=name, options=_options_of(instance, options), seed=seed,
+                 test=test)
+    return Trace(meta, _columns(records, objective_records, bench, objectives), bench.archs)
 
+
+def _strategy_of(strategy: str | StrategyProtocol, options: Mapping[str, Any]) -> tuple[str, StrategyProtocol]:
+    """The name and the instance of a strategy given by registry name (with its options) or as an instance."""
+    if isinstance(strategy, str):
+        return strategy, make_strategy(strategy, **options)
+    if not all(callable(getattr(strategy, method, None)) for method in ("reset", "ask", "tell")):
+        raise NasbenchError(f"strategy must be a registered name or an object with reset, ask and tell, "
+                            f"not {shorten(strategy)}")
+    if options:
+        raise NasbenchError("options go to a strategy given by name; configure an instance yourself")
+    return getattr(strategy, "name", type(strategy).__name__), strategy
+
+
+def _meta(bench: Benchmark, context: SearchContext, evaluator: TableEvaluator, *, strategy: str,
+          options: Mapping[str, Any], seed: int, test: str) -> TraceMeta:
+    """How the run was made: the task and budget as the strategy saw them, the costs and the test metric."""
     from nasbench.version import __version__
 
-    meta = TraceMeta(
-        strategy=name, options=json.dumps(_options_of(instance, options), sort_keys=True, default=str),
-        seed=int(seed), benchmark=bench.name, checksum=bench.checksum, search_metric=search, test_metric=test,
+    return TraceMeta(
+        strategy=strategy, options=json.dumps(options, sort_keys=True, default=str), seed=int(seed),
+        benchmark=bench.name, checksum=bench.checksum, search_metric=context.search_metric, test_metric=test,
         test_optimum=bench.optimum(test)[1], higher_is_better=bench.metric_info(test).higher_is_better,
-        max_evals=max_evals, max_time=max_time, workers=int(workers), cost=evaluator.cost_name, version=__version__,
-        objectives=objectives, objective_higher_is_better=orientations,
-        transfer_from=tuple(prior.name for prior in priors),
+        max_evals=context.max_evals, max_time=context.max_time, workers=context.workers, cost=evaluator.cost_name,
+        version=__version__, objectives=context.objectives,
+        objective_higher_is_better=context.objective_higher_is_better,
+        transfer_from=tuple(prior.name for prior in context.priors),
         penalty=json.dumps(evaluator.penalty, sort_keys=True) if evaluator.penalty else "",
     )
-    columns = _columns(records, objective_records, objectives, bench)
-    if objectives:
-        from nasbench import pareto
-
-        archived = columns["fidelity"] == bench.fidelities[-1]
-        columns["hv_regret"], columns["hv_regret_test"] = pareto.hv_regret_curves(bench, objectives, columns["row"],
-                                                                                   archived)
-    return Trace(meta, columns, bench.archs)
 
 
 def _loop(instance: StrategyProtocol, evaluator: TableEvaluator, loop_rng: np.random.Generator, n_seeds: int,
-          test: str, context: SearchContext) -> tuple[list[tuple], list[tuple[float, ...]]]:
-    """Drive ``instance`` on the clock; one record per finished evaluation (the :data:`COLUMNS`
-    with the fidelity and seed as indices) and the raw objective values of each."""
+          test: str, context: SearchContext) -> tuple[list[_Record], list[tuple[float, ...]]]:
+    """Drive ``instance`` on the clock; one record per finished evaluation and the raw objective values of each."""
     max_time, workers = context.max_time, context.workers
     max_evals = MAX_EVALS if context.max_evals is None else context.max_evals  # a time budget stops there too
     sign = orient(1.0, context.search_higher_is_better)
     objective_signs = [orient(1.0, higher) for higher in context.objective_higher_is_better]
-    records: list[tuple] = []
+    records: list[_Record] = []
     objective_records: list[tuple[float, ...]] = []
     running: list[tuple] = []
     free = list(range(workers))
     clock, started, sequence = 0.0, 0, 0
     incumbent_key = (-1, -math.inf)
-    incumbent = (-1, math.nan, math.nan)
-    seed_draws: list[int] = []
-    draw_position = 0
-    trial_seeds: dict[int, int] = {}  # the seed column of each trial that named itself
+    incumbent_row, incumbent_valid, incumbent_test = -1, math.nan, math.nan
+    seed_column_of = _SeedColumns(n_seeds, loop_rng).column
     ask, tell, evaluate = instance.ask, instance.tell, evaluator.evaluate
     heappush, heappop = heapq.heappush, heapq.heappop
     overhead = getattr(instance, "overhead", None)
@@ -193,19 +216,7 @@ def _loop(instance: StrategyProtocol, evaluator: TableEvaluator, loop_rng: np.ra
                 job = ask()
                 if job is None:
                     break
-                if n_seeds > 1:
-                    trial = job.trial
-                    seed_column = trial_seeds.get(trial, -1) if trial is not None else -1
-                    if seed_column < 0:  # a new training run
-                        if draw_position == len(seed_draws):
-                            seed_draws, draw_position = loop_rng.integers(n_seeds, size=4096).tolist(), 0
-                        seed_column = seed_draws[draw_position]
-                        draw_position += 1
-                        if trial is not None:
-                            trial_seeds[trial] = seed_column
-                else:
-                    seed_column = 0
-                evaluation = evaluate(job, seed_column)
+                evaluation = evaluate(job, seed_column_of(job.trial) if n_seeds > 1 else 0)
                 begin = clock + overhead() if overhead is not None else clock
                 heappush(running, (begin + evaluation.cost, sequence, heappop(free), begin, job, evaluation))
                 sequence += 1
@@ -225,28 +236,66 @@ def _loop(instance: StrategyProtocol, evaluator: TableEvaluator, loop_rng: np.ra
             tell(job, Result(job, score, spent, extra))
             if latest_is_incumbent or fid > incumbent_key[0] or (fid == incumbent_key[0] and score > incumbent_key[1]):
                 incumbent_key = (fid, score)
-                incumbent = (row, value, evaluator.test_value(row, test))
-            records.append((begin, end, worker, row, fid, seed_column, value, spent, live) + incumbent)
+                incumbent_row, incumbent_valid, incumbent_test = row, value, evaluator.test_value(row, test)
+            records.append(_Record(start=begin, end=end, worker=worker, row=row, fidelity=fid, seed=seed_column,
+                                   valid=value, cost=spent, live=live, incumbent_row=incumbent_row,
+                                   incumbent_valid=incumbent_valid, incumbent_test=incumbent_test))
     finally:
         if collecting:
             gc.enable()
-    if context.max_evals is None and started == MAX_EVALS and max_time is not None and clock < max_time:
-        raise NasbenchError(f"the time budget allows more than {MAX_EVALS:,} evaluations, the most a run makes "
-                            f"(its trace is held in memory); give a smaller time budget")
+    _check_cap(context, started, clock)
     return records, objective_records
 
 
-def _columns(records: list[tuple], objective_records: list[tuple[float, ...]], objectives: tuple[str, ...],
-             bench: Benchmark) -> dict[str, np.ndarray]:
-    """The trace columns of the loop's records (whose fidelity and seed are table indices)."""
+class _SeedColumns:
+    """Which table seed each evaluation reads: a fresh draw for each training run, the same one for
+    every job of a trial that names itself (``Job.trial``). The loop's generator draws them in blocks."""
+
+    def __init__(self, n_seeds: int, rng: np.random.Generator) -> None:
+        self.n_seeds, self.rng = n_seeds, rng
+        self.draws: list[int] = []
+        self.position = 0
+        self.of_trial: dict[int, int] = {}
+
+    def column(self, trial: int | None) -> int:
+        column = self.of_trial.get(trial, -1) if trial is not None else -1
+        if column < 0:  # a new training run
+            if self.position == len(self.draws):
+                self.draws, self.position = self.rng.integers(self.n_seeds, size=4096).tolist(), 0
+            column = self.draws[self.position]
+            self.position += 1
+            if trial is not None:
+                self.of_trial[trial] = column
+        return column
+
+
+def _check_cap(context: SearchContext, started: int, clock: float) -> None:
+    """Refuse a time budget the evaluation cap cut short (the run ended before the clock reached it)."""
+    max_time = context.max_time
+    if context.max_evals is None and started == MAX_EVALS and max_time is not None and clock < max_time:
+        raise NasbenchError(f"the time budget allows more than {MAX_EVALS:,} evaluations, the most a run makes "
+                            f"(its trace is held in memory); give a smaller time budget")
+
+
+def _columns(records: list[_Record], objective_records: list[tuple[float, ...]], bench: Benchmark,
+             objectives: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The trace columns of the loop's records (whose fidelity and seed are table indices), then one
+    column per objective and, with objectives, the HV regret of the archive."""
     count = len(records)
     indices = ("fidelity", "seed")
-    columns: dict[str, np.ndarray] = {k: np.fromiter(v, dtype=np.int64 if k in indices else dtype_of(k), count=count)
-                                      for k, v in zip(COLUMNS, zip(*records) if records else [()] * len(COLUMNS))}
+    columns: dict[str, np.ndarray] = {
+        k: np.fromiter(v, dtype=np.int64 if k in indices else dtype_of(k), count=count)
+        for k, v in zip(_Record._fields, zip(*records) if records else [()] * len(_Record._fields))}
     columns["fidelity"] = bench.fidelities[columns["fidelity"]].astype(np.float64)
     columns["seed"] = bench.seeds[columns["seed"]].astype(np.int64)
     for position, objective in enumerate(objectives):
         columns[objective] = np.fromiter((values[position] for values in objective_records), np.float64, count)
+    if objectives:
+        from nasbench import pareto
+
+        archived = columns["fidelity"] == bench.fidelities[-1]
+        columns["hv_regret"], columns["hv_regret_test"] = pareto.hv_regret_curves(bench, objectives, columns["row"],
+                                                                                   archived)
     return columns
 
 

@@ -26,10 +26,11 @@ Example:
     >>> import numpy as np, tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "t.h5")
     >>> acc = np.array([[[0.5]], [[0.7]]])
-    >>> _ = write_table(path, name="toy", space="toy", archs=["a", "b"], codes=[0, 1], seeds=[0],
-    ...                 fidelities=[1.0], fidelity_unit="epochs",
-    ...                 metrics={"valid_accuracy": (acc, MetricInfo("valid_accuracy", Split.VALID, "fraction", True))},
-    ...                 source="example", licence="CC0", version="1")
+    >>> info = MetricInfo("valid_accuracy", Split.VALID, "fraction", True)
+    >>> _ = write_table(path, TableContents(name="toy", space="toy", archs=["a", "b"], codes=[0, 1], seeds=[0],
+    ...                                     fidelities=[1.0], fidelity_unit="epochs",
+    ...                                     metrics={"valid_accuracy": (acc, info)}, source="example", licence="CC0",
+    ...                                     version="1"))
     >>> float(Table.open(path).metric("valid_accuracy")[1, 0, 0])
     0.7
 """
@@ -41,7 +42,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -123,75 +124,61 @@ def _byte_chunks(array: np.ndarray) -> Iterable[bytes]:
         yield flat[start:start + _CHUNK].tobytes()
 
 
-def write_table(
-    path: str | os.PathLike,
-    *,
-    name: str,
-    space: str,
-    archs: Sequence[str],
-    codes: Sequence[int] | np.ndarray,
-    seeds: Sequence[int],
-    fidelities: Sequence[float],
-    fidelity_unit: str,
-    metrics: Mapping[str, tuple[np.ndarray, MetricInfo]],
-    source: str,
-    licence: str,
-    version: str,
-    search_metric: str | None = None,
-    test_metric: str | None = None,
-    cost_metric: str = "",
-    cost_model: str = "",
-    extra: Mapping[str, np.ndarray] | None = None,
-    attrs: Mapping[str, Any] | None = None,
-) -> str:
-    """Write a table atomically and return its checksum.
+@dataclass(frozen=True, eq=False)  # compared by identity: its arrays have no single truth value
+class TableContents:
+    """Everything a table file holds, checked when it is made.
 
     ``metrics`` maps a metric name to ``(array, info)`` with ``array`` shaped
     ``(len(archs), len(seeds), len(fidelities))``. ``search_metric``/``test_metric`` name the default
     validation metric strategies search on and the test metric reports use. ``cost_metric`` names the
     metric holding the cumulative cost (seconds) of reaching each fidelity; where the table has none,
-    ``cost_model`` states the cost model in words. ``attrs`` adds provenance (JSON-serialisable).
+    ``cost_model`` states the cost model in words. ``extra`` holds the arrays a space or importer needs,
+    ``attrs`` the provenance (JSON-serialisable).
     """
+
+    name: str
+    space: str
+    archs: Sequence[str]
+    codes: Sequence[int] | np.ndarray
+    seeds: Sequence[int]
+    fidelities: Sequence[float]
+    fidelity_unit: str
+    metrics: Mapping[str, tuple[np.ndarray, MetricInfo]]
+    source: str
+    licence: str
+    version: str
+    search_metric: str | None = None
+    test_metric: str | None = None
+    cost_metric: str = ""
+    cost_model: str = ""
+    extra: Mapping[str, np.ndarray] = field(default_factory=dict)
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n_archs, metrics = len(self.archs), self.metrics
+        if len(self.codes) != n_archs:
+            raise NasbenchError(f"{len(self.codes)} codes for {n_archs} architectures")
+        if len(set(self.archs)) != n_archs:
+            raise NasbenchError("architecture strings must be unique (one row per canonical architecture)")
+        shape = (n_archs, len(self.seeds), len(self.fidelities))
+        for metric, (array, info) in metrics.items():
+            if metric != info.name:
+                raise NasbenchError(f"metric key {metric!r} differs from its info name {info.name!r}")
+            if np.shape(array) != shape:
+                raise NasbenchError(f"metric {metric!r} has shape {np.shape(array)}, expected {shape}")
+        named: tuple[tuple[str, str | None], ...] = (
+            ("search_metric", self.search_metric), ("test_metric", self.test_metric),
+            ("cost_metric", self.cost_metric))
+        for key, named_metric in named:
+            if named_metric and named_metric not in metrics:
+                raise NasbenchError(f"{key} {named_metric!r} is not among the metrics {sorted(metrics)}")
+
+
+def write_table(path: str | os.PathLike, contents: TableContents) -> str:
+    """Write ``contents`` atomically as the table at ``path`` and return its checksum."""
     path = Path(path)
-    n_archs, n_seeds, n_fids = len(archs), len(seeds), len(fidelities)
-    if len(codes) != n_archs:
-        raise NasbenchError(f"{len(codes)} codes for {n_archs} architectures")
-    if len(set(archs)) != n_archs:
-        raise NasbenchError("architecture strings must be unique (one row per canonical architecture)")
-    for metric, (array, info) in metrics.items():
-        if metric != info.name:
-            raise NasbenchError(f"metric key {metric!r} differs from its info name {info.name!r}")
-        if np.shape(array) != (n_archs, n_seeds, n_fids):
-            raise NasbenchError(f"metric {metric!r} has shape {np.shape(array)}, expected {(n_archs, n_seeds, n_fids)}")
-    named: tuple[tuple[str, str | None], ...] = (
-        ("search_metric", search_metric), ("test_metric", test_metric), ("cost_metric", cost_metric))
-    for key, named_metric in named:
-        if named_metric and named_metric not in metrics:
-            raise NasbenchError(f"{key} {named_metric!r} is not among the metrics {sorted(metrics)}")
-
-    width = max([len(a) for a in archs] + [1])
-    datasets: dict[str, tuple[np.ndarray, dict[str, Any]]] = {
-        "index/arch": (np.array([a.encode("ascii") for a in archs], dtype=f"S{width}"), {}),
-        "index/code": (np.asarray(codes, dtype=np.int64), {}),
-        "seeds": (np.asarray(seeds, dtype=np.int64), {}),
-        "fidelities": (np.asarray(fidelities, dtype=np.float64), {}),
-    }
-    for metric, (array, info) in metrics.items():
-        array = np.asarray(array)
-        if array.dtype not in (np.float32, np.float64):
-            array = array.astype(np.float64)
-        datasets[f"metrics/{metric}"] = (array, {"split": Split(info.split).value, "unit": info.unit,
-                                                  "higher_is_better": bool(info.higher_is_better)})
-    for key, array in (extra or {}).items():
-        datasets[f"extra/{key}"] = (np.asarray(array), {})
-
-    root = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "name": name, "space": space,
-        "source": source, "licence": licence, "version": version, "fidelity_unit": fidelity_unit,
-        "search_metric": search_metric or "", "test_metric": test_metric or "",
-        "cost_metric": cost_metric, "cost_model": cost_model,
-        "extra": json.dumps(dict(attrs or {}), sort_keys=True),
-    }
+    datasets = _datasets(contents)
+    root = _root_attrs(contents)
     digests = {key: _dataset_digest(a.dtype, a.shape, at, _byte_chunks(a)) for key, (a, at) in datasets.items()}
     checksum = _root_checksum(root, digests, {key: at for key, (_, at) in datasets.items()})
 
@@ -216,6 +203,37 @@ def write_table(
         Path(tmp).unlink(missing_ok=True)
         raise
     return checksum
+
+
+def _datasets(contents: TableContents) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
+    """Every dataset of the file, in the order it is written, with its attributes."""
+    width = max([len(a) for a in contents.archs] + [1])
+    datasets: dict[str, tuple[np.ndarray, dict[str, Any]]] = {
+        "index/arch": (np.array([a.encode("ascii") for a in contents.archs], dtype=f"S{width}"), {}),
+        "index/code": (np.asarray(contents.codes, dtype=np.int64), {}),
+        "seeds": (np.asarray(contents.seeds, dtype=np.int64), {}),
+        "fidelities": (np.asarray(contents.fidelities, dtype=np.float64), {}),
+    }
+    for metric, (array, info) in contents.metrics.items():
+        array = np.asarray(array)
+        if array.dtype not in (np.float32, np.float64):
+            array = array.astype(np.float64)
+        datasets[f"metrics/{metric}"] = (array, {"split": Split(info.split).value, "unit": info.unit,
+                                                  "higher_is_better": bool(info.higher_is_better)})
+    for key, array in contents.extra.items():
+        datasets[f"extra/{key}"] = (np.asarray(array), {})
+    return datasets
+
+
+def _root_attrs(contents: TableContents) -> dict[str, Any]:
+    """The root attributes but the checksum, in the order they are written."""
+    return {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "name": contents.name, "space": contents.space,
+        "source": contents.source, "licence": contents.licence, "version": contents.version,
+        "fidelity_unit": contents.fidelity_unit, "search_metric": contents.search_metric or "",
+        "test_metric": contents.test_metric or "", "cost_metric": contents.cost_metric,
+        "cost_model": contents.cost_model, "extra": json.dumps(dict(contents.attrs), sort_keys=True),
+    }
 
 
 class Table:

@@ -1,10 +1,11 @@
-"""The rules for a run's arguments, written once: the API (``nasbench.run``, ``planning.plan``,
+"""The rules for a run's arguments, written once: the API (``nasbench.run``, ``nasbench.study.plan``,
 ``Benchmark.pareto_front``) and the CLI (``nasbench run``, ``nasbench compare``) call these.
 
 Each function takes the value as a user gives it and returns it in one checked form, or raises one
-:class:`~nasbench.errors.NasbenchError` sentence. Only what needs no table is checked here (shape,
-count, range); what a name means on a table (an unknown or test metric, a constant one) is checked
-where the table is read (:func:`nasbench.pareto.check_objectives`, :class:`nasbench.evaluate.TableEvaluator`).
+:class:`~nasbench.errors.NasbenchError` sentence. Most need no table (shape, count, range); the
+objectives are also checked on the table they are read from (:func:`check_objectives`: an unknown,
+test or constant metric; :func:`check_run_objectives`, what a run adds), each entry point calling
+these once; a penalty's metrics are checked where the table is read (:class:`nasbench.evaluate.TableEvaluator`).
 
 * a **budget** is ``max_evals`` evaluations or ``max_time`` simulated seconds (or, for a study, a
   time in trainings), exactly one of them; a run makes at most :data:`MAX_EVALS` evaluations (its
@@ -27,16 +28,23 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nasbench.errors import NasbenchError, shorten
+import numpy as np
+
+from nasbench.errors import NasbenchError, install_hint, shorten
+from nasbench.trace import RESERVED
+
+if TYPE_CHECKING:
+    from nasbench.benchmark import Benchmark
 
 #: the most evaluations one run makes: its trace is held in memory (a benchmark, tests/test_bench_simulate.py,
 #: checks that a run of this size stays under :data:`MAX_RUN_BYTES`)
 MAX_EVALS = 1_000_000
 MAX_RUN_BYTES = 2 * 1024**3
 
-__all__ = ["MAX_EVALS", "check_budget", "check_seed", "name_sequence", "objective_names", "penalty_weights"]
+__all__ = ["MAX_EVALS", "check_budget", "check_objectives", "check_run_objectives", "check_seed", "counterpart",
+           "name_sequence", "objective_names", "penalty_weights", "require_indicators"]
 
 
 def _is_integer(value: Any) -> bool:
@@ -131,6 +139,71 @@ def objective_names(objectives: Any, *, required: bool = True) -> tuple[str, ...
         raise NasbenchError(f"objectives name a metric twice: {', '.join(map(shorten, names))}")
     return names
 
+
+def check_objectives(bench: Benchmark, objectives: Any) -> tuple[str, ...]:
+    """The objectives as a tuple, or one :class:`NasbenchError` saying what is wrong with them on ``bench``:
+    what :func:`objective_names` refuses (not 2 or 3 names, a name twice), an unknown or test metric, or
+    a metric (or its test :func:`counterpart`) that is missing or constant at the table's final fidelity.
+
+    Example:
+        >>> from nasbench.benchmark import load
+        >>> check_objectives(load("nbgraph-cora"), "valid_accuracy,latency")
+        ('valid_accuracy', 'latency')
+    """
+    objectives = objective_names(objectives)
+    for objective in objectives:
+        if bench.metric_info(objective).split.value == "test":
+            raise NasbenchError(f"objective {objective!r} is a test metric; strategies never see test metrics")
+        for name in dict.fromkeys((objective, counterpart(bench, objective))):
+            values = bench.final(name)
+            present = values[~np.isnan(values)]
+            if present.size == 0:
+                raise NasbenchError(f"benchmark {bench.name} has no value of {name!r} at its final fidelity")
+            if present.min() == present.max():
+                raise NasbenchError(f"objective {name!r} is constant on {bench.name} ({present[0]:g}); "
+                                    "it cannot trade off against anything")
+    return objectives
+
+
+def check_run_objectives(bench: Benchmark, objectives: Any) -> tuple[str, ...]:
+    """The objectives of a run on ``bench`` (``nasbench.run``, and each table of a study's plan before
+    anything runs): ``()`` for none; else :func:`check_objectives`'s, none named like a trace column
+    (each objective becomes one), with ``moocore`` installed (the trace holds the archive's HV regret).
+
+    Example:
+        >>> from nasbench.benchmark import load
+        >>> check_run_objectives(load("nbgraph-cora"), None)
+        ()
+    """
+    objectives = objective_names(objectives, required=False)
+    if objectives:
+        check_objectives(bench, objectives)
+        for objective in objectives:
+            if objective in RESERVED:
+                raise NasbenchError(f"objective {objective!r} has the name of a trace column")
+        require_indicators()
+    return objectives
+
+
+def counterpart(bench: Benchmark, objective: str) -> str:
+    """The metric that scores ``objective`` on the test side: its ``test_`` twin for a validation
+    metric, the metric itself otherwise."""
+    if bench.metric_info(objective).split.value == "valid":
+        twin = "test_" + objective.removeprefix("valid_")
+        if twin not in bench.metrics:
+            raise NasbenchError(f"objective {objective!r} has no test counterpart {twin!r} on {bench.name}")
+        return twin
+    return objective
+
+
+def require_indicators() -> Any:
+    """The ``moocore`` module, which computes the hypervolume and IGD+ (imported on first use), or the
+    clear error of its absence, raised before a multi-objective run starts."""
+    try:
+        import moocore
+    except ImportError:
+        raise NasbenchError(f"hypervolume and IGD+ need moocore: {install_hint('mo')}") from None
+    return moocore
 
 def penalty_weights(penalty: Any) -> dict[str, float]:
     """λ by metric from a mapping ``{metric: lambda}`` or the text ``"metric=lambda[,metric=lambda]"``

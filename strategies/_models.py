@@ -18,7 +18,7 @@ Example:
     >>> mean, std = gp.predict(x[:2])
     >>> bool(np.allclose(mean, y[:2], atol=0.5))
     True
-    >>> ensemble = train_mlp_ensemble(x, y, rng, n_networks=3, epochs=20)
+    >>> ensemble = train_mlp_ensemble(x, y, rng, EnsembleConfig(n_networks=3, epochs=20))
     >>> ensemble.predict(x).shape
     (3, 30)
 """
@@ -268,80 +268,127 @@ class _Layers:
         self.inputs = [self.rows.transpose(0, 2, 1), *self.hidden]  # the input of each weight layer
 
 
-def train_mlp_ensemble(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, *, n_networks: int = 5,
-                       n_layers: int = 10, width: int = 20, epochs: int = 150, batch_size: int = 32,
-                       learning_rate: float = 0.01, betas: tuple[float, float] = (0.9, 0.99),
-                       epsilon: float = 1e-7) -> MLPEnsemble:
-    """Train ``n_networks`` ReLU networks (``n_layers`` hidden layers of ``width``) on the mean
-    absolute error with Adam, as Keras does it: Glorot-uniform weights, zero biases, the rows
-    reshuffled every epoch (each member its own order), a smaller last batch.
+@dataclass(frozen=True)
+class EnsembleConfig:
+    """The networks of an MLP ensemble and how they are trained: ``n_networks`` members of ``n_layers``
+    hidden ReLU layers of ``width`` units, ``epochs`` passes in batches of ``batch_size``, Adam with
+    ``learning_rate``, ``betas`` and ``epsilon``. The defaults are the BANANAS reference's (naszilla/bananas
+    ``meta_neural_net.py``; Keras' epsilon)."""
+
+    n_networks: int = 5
+    n_layers: int = 10
+    width: int = 20
+    epochs: int = 150
+    batch_size: int = 32
+    learning_rate: float = 0.01
+    betas: tuple[float, float] = (0.9, 0.99)
+    epsilon: float = 1e-7
+
+
+class _Stack:
+    """The members' weights, one stack of matrices (members, out, in + 1) per layer whose last column is
+    the bias, and their gradients: every parameter and gradient is a view into one flat buffer
+    (``params``, ``grads``). Glorot-uniform weights, zero biases, as Keras initialises them."""
+
+    def __init__(self, n_inputs: int, config: EnsembleConfig, rng: np.random.Generator) -> None:
+        n_networks, n_layers = config.n_networks, config.n_layers
+        sizes = [n_inputs] + [config.width] * n_layers + [1]
+        shapes = [(n_networks, fan_out, fan_in + 1) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
+        self.params = np.zeros(sum(int(np.prod(shape)) for shape in shapes), dtype=np.float32)
+        self.grads = np.zeros_like(self.params)
+        self.weights: list[np.ndarray] = []
+        self.grad_w: list[np.ndarray] = []
+        offset = 0
+        for shape in shapes:
+            size = int(np.prod(shape))
+            self.weights.append(self.params[offset:offset + size].reshape(shape))
+            self.grad_w.append(self.grads[offset:offset + size].reshape(shape))
+            offset += size
+        # the hidden-to-hidden matrices' gradients, one (n_layers - 1, members, width, width + 1) block
+        self.grad_hidden = (self.grads[self.grad_w[0].size:self.grads.size - self.grad_w[-1].size]
+                            .reshape((n_layers - 1,) + shapes[1]) if n_layers > 1 else None)
+        for w, (fan_in, fan_out) in zip(self.weights, zip(sizes[:-1], sizes[1:])):
+            limit = np.sqrt(6.0 / (fan_in + fan_out))  # Glorot uniform; the bias column stays zero
+            w[:, :, :fan_in] = rng.uniform(-limit, limit, size=(n_networks, fan_in, fan_out)).transpose(0, 2, 1)
+        self.backward = [w.transpose(0, 2, 1) for w in self.weights]  # views (members, in + 1, out)
+
+    def gradients(self, x: np.ndarray, y: np.ndarray, rows: np.ndarray, buffers: _Layers) -> None:
+        """The mean absolute error's gradient on the batch ``rows`` (members, batch) into ``grads``."""
+        weights = self.weights
+        np.take(x, rows, axis=0, out=buffers.rows)
+        for layer, w in enumerate(weights[:-1]):
+            hidden = buffers.hidden[layer]
+            np.matmul(w, buffers.inputs[layer], out=hidden[:, :-1])
+            np.maximum(hidden, 0.0, out=hidden)  # ReLU; the row of 1s stays
+        np.sign(buffers.hidden, out=buffers.slopes)  # ReLU's derivative: its output is 0 or > 0
+        output = (weights[-1] @ buffers.hidden[-1])[:, 0]
+        delta = np.sign(output - y[rows])[:, None]
+        delta *= np.float32(1.0 / rows.shape[1])  # d MAE / d output, (members, 1, batch)
+        np.matmul(delta, buffers.hidden[-1].transpose(0, 2, 1), out=self.grad_w[-1])
+        for layer in range(len(weights) - 1, 0, -1):
+            error = buffers.errors[layer - 1]
+            np.matmul(self.backward[layer], delta, out=error)
+            error *= buffers.slopes[layer - 1]
+            delta = error[:, :-1]
+        np.matmul(delta, buffers.rows, out=self.grad_w[0])
+        if self.grad_hidden is not None:
+            np.matmul(buffers.errors[1:, :, :-1], buffers.hidden[:-1].transpose(0, 1, 3, 2), out=self.grad_hidden)
+
+
+class _Adam:
+    """Adam on one flat buffer. It keeps its moments divided by ``1 - beta`` (``m' = beta1 m' + g``),
+    which saves two passes a step; the constants go into the step size and epsilon, so the update is
+    Adam's."""
+
+    def __init__(self, params: np.ndarray, config: EnsembleConfig) -> None:
+        self.first_moment, self.second_moment = np.zeros_like(params), np.zeros_like(params)
+        self.scratch = np.zeros_like(params)
+        self.learning_rate, self.betas = config.learning_rate, config.betas
+        self.beta1, self.beta2 = np.float32(config.betas[0]), np.float32(config.betas[1])
+        # sqrt(v) + eps = sqrt(1 - b2) (sqrt(v') + eps'), and m = (1 - b1) m'
+        self.scaled_epsilon = np.float32(config.epsilon / np.sqrt(1 - config.betas[1]))
+        self.moment_scale = (1 - config.betas[0]) / np.sqrt(1 - config.betas[1])
+        self.steps = 0
+
+    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
+        """One update of ``params`` by ``grads`` (which it overwrites)."""
+        self.steps += 1
+        betas, scratch = self.betas, self.scratch
+        rate = np.float32(self.learning_rate * self.moment_scale * np.sqrt(1 - betas[1] ** self.steps)
+                          / (1 - betas[0] ** self.steps))
+        self.first_moment *= self.beta1
+        self.first_moment += grads
+        grads *= grads
+        self.second_moment *= self.beta2
+        self.second_moment += grads
+        np.sqrt(self.second_moment, out=scratch)
+        scratch += self.scaled_epsilon
+        np.divide(self.first_moment, scratch, out=scratch)
+        scratch *= rate
+        params -= scratch
+
+
+def train_mlp_ensemble(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
+                       config: EnsembleConfig = EnsembleConfig()) -> MLPEnsemble:
+    """Train the networks of ``config`` on the mean absolute error with Adam, as Keras does it:
+    Glorot-uniform weights, zero biases, the rows reshuffled every epoch (each member its own order),
+    a smaller last batch.
 
     The members are one stack of matrices (a batched product per layer serves all of them), each
     matrix (out, in + 1) carrying its bias as an extra column and applied to feature-major
     activations; every parameter and gradient is a view into one flat buffer, so a step is a few
-    dozen numpy calls on contiguous blocks whatever the number of members. Adam keeps its moments
-    divided by ``1 - beta`` (``m' = beta1 m' + g``), which saves two passes a step; the constants go
-    into the step size and epsilon, so the update is Adam's."""
+    dozen numpy calls on contiguous blocks whatever the number of members."""
     x = np.hstack([np.asarray(x, dtype=np.float32), np.ones((len(x), 1), dtype=np.float32)])  # float32 as Keras
     y = np.asarray(y, dtype=np.float32)
-    sizes = [x.shape[1] - 1] + [width] * n_layers + [1]
-    shapes = [(n_networks, fan_out, fan_in + 1) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
-    params = np.zeros(sum(int(np.prod(shape)) for shape in shapes), dtype=np.float32)
-    grads = np.zeros_like(params)
-    weights, grad_w, offset = [], [], 0
-    for shape in shapes:
-        size = int(np.prod(shape))
-        weights.append(params[offset:offset + size].reshape(shape))
-        grad_w.append(grads[offset:offset + size].reshape(shape))
-        offset += size
-    # the hidden-to-hidden matrices' gradients, one (n_layers - 1, members, width, width + 1) block
-    grad_hidden = (grads[grad_w[0].size:grads.size - grad_w[-1].size].reshape((n_layers - 1,) + shapes[1])
-                   if n_layers > 1 else None)
-    for w, (fan_in, fan_out) in zip(weights, zip(sizes[:-1], sizes[1:])):
-        limit = np.sqrt(6.0 / (fan_in + fan_out))  # Glorot uniform; the bias column stays zero
-        w[:, :, :fan_in] = rng.uniform(-limit, limit, size=(n_networks, fan_in, fan_out)).transpose(0, 2, 1)
-    backward = [w.transpose(0, 2, 1) for w in weights]  # views (members, in + 1, out)
-    layers = {size: _Layers(n_networks, size, sizes[0], n_layers, width)
+    n_inputs, batch_size = x.shape[1] - 1, config.batch_size
+    stack = _Stack(n_inputs, config, rng)
+    layers = {size: _Layers(config.n_networks, size, n_inputs, config.n_layers, config.width)
               for size in {min(batch_size, len(y)), len(y) % batch_size} if size}
-    first_moment, second_moment, scratch = np.zeros_like(params), np.zeros_like(params), np.zeros_like(params)
-    beta1, beta2 = np.float32(betas[0]), np.float32(betas[1])
-    # sqrt(v) + eps = sqrt(1 - b2) (sqrt(v') + eps'), and m = (1 - b1) m'
-    scaled_epsilon = np.float32(epsilon / np.sqrt(1 - betas[1]))
-    moment_scale = (1 - betas[0]) / np.sqrt(1 - betas[1])
-    step = 0
-    for _ in range(epochs):
-        order = np.argsort(rng.random((n_networks, len(y))), axis=1)
+    adam = _Adam(stack.params, config)
+    for _ in range(config.epochs):
+        order = np.argsort(rng.random((config.n_networks, len(y))), axis=1)
         for begin in range(0, len(y), batch_size):
             rows = order[:, begin:begin + batch_size]
-            buffers = layers[rows.shape[1]]
-            np.take(x, rows, axis=0, out=buffers.rows)
-            for layer, w in enumerate(weights[:-1]):
-                hidden = buffers.hidden[layer]
-                np.matmul(w, buffers.inputs[layer], out=hidden[:, :-1])
-                np.maximum(hidden, 0.0, out=hidden)  # ReLU; the row of 1s stays
-            np.sign(buffers.hidden, out=buffers.slopes)  # ReLU's derivative: its output is 0 or > 0
-            output = (weights[-1] @ buffers.hidden[-1])[:, 0]
-            delta = np.sign(output - y[rows])[:, None]
-            delta *= np.float32(1.0 / rows.shape[1])  # d MAE / d output, (members, 1, batch)
-            np.matmul(delta, buffers.hidden[-1].transpose(0, 2, 1), out=grad_w[-1])
-            for layer in range(n_layers, 0, -1):
-                error = buffers.errors[layer - 1]
-                np.matmul(backward[layer], delta, out=error)
-                error *= buffers.slopes[layer - 1]
-                delta = error[:, :-1]
-            np.matmul(delta, buffers.rows, out=grad_w[0])
-            if grad_hidden is not None:
-                np.matmul(buffers.errors[1:, :, :-1], buffers.hidden[:-1].transpose(0, 1, 3, 2), out=grad_hidden)
-            step += 1
-            rate = np.float32(learning_rate * moment_scale * np.sqrt(1 - betas[1] ** step) / (1 - betas[0] ** step))
-            first_moment *= beta1
-            first_moment += grads
-            grads *= grads
-            second_moment *= beta2
-            second_moment += grads
-            np.sqrt(second_moment, out=scratch)
-            scratch += scaled_epsilon
-            np.divide(first_moment, scratch, out=scratch)
-            scratch *= rate
-            params -= scratch
-    return MLPEnsemble([w.transpose(0, 2, 1).copy() for w in weights])
+            stack.gradients(x, y, rows, layers[rows.shape[1]])
+            adam.step(stack.params, stack.grads)
+    return MLPEnsemble([w.transpose(0, 2, 1).copy() for w in stack.weights])

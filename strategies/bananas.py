@@ -44,7 +44,7 @@ from collections import deque
 
 import numpy as np
 
-from nasbench.strategies._models import train_mlp_ensemble
+from nasbench.strategies._models import EnsembleConfig, train_mlp_ensemble
 from nasbench.strategies._transfer import warm_start_queue
 from nasbench.strategies.base import Arch, Job, Result, Strategy, check_int, register
 
@@ -156,9 +156,9 @@ class Bananas(Strategy):
             return [self.space.sample(self.rng) for _ in range(self.batch_size)]
         scores = np.asarray(self._scores)
         targets = (scores - scores.mean()) / (scores.std() or 1.0)
-        ensemble = train_mlp_ensemble(np.array([self.encode(a) for a in self._archs]), targets, self.rng,
-                                      n_networks=self.n_networks, n_layers=self.n_layers, width=self.width,
-                                      epochs=self.epochs)
+        config = EnsembleConfig(n_networks=self.n_networks, n_layers=self.n_layers, width=self.width,
+                                epochs=self.epochs)
+        ensemble = train_mlp_ensemble(np.array([self.encode(a) for a in self._archs]), targets, self.rng, config)
         predictions = ensemble.predict(np.array([self.encode(a) for a in candidates]))
         draws = self.rng.normal(predictions.mean(axis=0), predictions.std(axis=0))
         self._last_round = (candidates, predictions, draws)  # kept for describe_last

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -24,25 +25,53 @@ import numpy as np
 
 from nasbench.errors import NasbenchError
 from nasbench.protocol import Job, Result, SearchContext, option_names
+from nasbench.registry import Registry
 from nasbench.spaces import Arch, Space
 
 __all__ = ["Arch", "Job", "REGISTRY", "Result", "SearchContext", "Space", "Strategy", "check_choice",
-           "check_float", "check_int", "register"]
+           "check_float", "check_int", "register", "register_variant"]
 
-REGISTRY: dict[str, type[Strategy]] = {}
+#: the built-in strategies by name; reading it first imports every public module of this package
+REGISTRY: Registry[type[Strategy]] = Registry("strategy", plural="strategies", package="nasbench.strategies")
 
 
 def register(name: str) -> Callable[[type[Strategy]], type[Strategy]]:
     """Class decorator adding a strategy under ``name``; a name collision raises."""
 
     def wrap(cls: type[Strategy]) -> type[Strategy]:
-        if name in REGISTRY:
-            raise NasbenchError(f"a strategy named {name!r} is already registered ({REGISTRY[name].__name__})")
+        REGISTRY.register(name, cls)
         cls.name = name
-        REGISTRY[name] = cls
         return cls
 
     return wrap
+
+
+def register_variant(name: str, base: type[Strategy], summary: str, **defaults: Any) -> type[Strategy]:
+    """Register ``base`` again under ``name`` with other default options: a named preset, not a new file.
+
+    The variant is a subclass whose constructor takes the same options with ``defaults`` in place (so
+    its :meth:`Strategy.config` and its trace say which), and whose ``variant_of`` names ``base``.
+
+        >>> from nasbench.strategies.darts import Darts
+        >>> REGISTRY["darts-2nd"].variant_of, REGISTRY["darts-2nd"]().config()["order"]
+        ('darts', 2)
+    """
+    signature = inspect.signature(base.__init__)
+    unknown = sorted(set(defaults) - set(signature.parameters))
+    if unknown:
+        raise NasbenchError(f"strategy {base.name!r} has no option {', '.join(unknown)} for its variant {name!r}")
+    parameters = [p.replace(default=defaults[p.name]) if p.name in defaults else p
+                  for p in signature.parameters.values()]
+
+    def __init__(self: Strategy, **options: Any) -> None:
+        base.__init__(self, **{**defaults, **options})
+
+    __init__.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    title = "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
+    variant = type(title, (base,), {"__init__": __init__, "__module__": base.__module__, "__qualname__": title,
+                                    "__doc__": f"{summary} (:class:`{base.__qualname__}` with {defaults}).",
+                                    "summary": summary, "variant_of": base.name})
+    return register(name)(variant)
 
 
 class Strategy(ABC):
@@ -56,6 +85,8 @@ class Strategy(ABC):
     trains_live: ClassVar[bool] = False
     #: needs prior tasks (``SearchContext.priors``; ``transfer_from`` of a run)
     transfers: ClassVar[bool] = False
+    #: the strategy this one presets other defaults of (:func:`register_variant`), or ""
+    variant_of: ClassVar[str] = ""
 
     space: Space
     rng: np.random.Generator

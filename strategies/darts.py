@@ -6,7 +6,9 @@ order, ``configs/nas-benchmark/algos/DARTS.config``): every edge is a softmax(al
 all five ops; each step updates the weights with SGD on a training batch and alpha with Adam on a
 validation batch (first order: weights first, as ``DARTS-V1.py``; second order: the unrolled alpha
 step first, as ``DARTS-V2.py``); the derived cell takes the argmax op of each edge (``none`` included).
-``order=2`` differentiates through one unrolled weight step (:mod:`nasbench.train.unrolled`).
+``order=2`` differentiates through one unrolled weight step (:mod:`nasbench.train.unrolled`); it is
+also registered as ``darts-2nd`` (a variant: the same class with ``order=2`` by default), so that one
+study compares both orders (Liu et al. 2019, section 2.3).
 
 Scaled (see ``strategies/_oneshot.py``): 50 epochs of ~390 steps become ``epochs=25`` of 10 steps;
 the architecture learning rate 3e-4 becomes 0.02 (rate x steps: 5.9 in the reference, 5 here).
@@ -15,7 +17,7 @@ the architecture learning rate 3e-4 becomes 0.02 (rate x steps: 5.9 in the refer
 from __future__ import annotations
 
 from nasbench.strategies._oneshot import OneShotStrategy
-from nasbench.strategies.base import Arch, check_choice, check_float, check_int, register
+from nasbench.strategies.base import Arch, check_choice, check_float, check_int, register, register_variant
 
 
 @register("darts")
@@ -37,3 +39,6 @@ class Darts(OneShotStrategy):
         self.search.darts_epoch(self.order)
         return derive(self.search.alphas)
 
+
+register_variant("darts-2nd", Darts, "DARTS second order (unrolled) on the nb201 supernet; darts with order=2 "
+                 "by default", order=2)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench.strategies._models import MLPEnsemble
+from nasbench.strategies._models import EnsembleConfig, MLPEnsemble
 
 
-def train_baseline(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, *, n_networks: int = 5,
-                   n_layers: int = 10, width: int = 20, epochs: int = 150, batch_size: int = 32) -> MLPEnsemble:
-    """The same recipe as :func:`strategies._models.train_mlp_ensemble` (lr 0.01, betas 0.9/0.99)."""
+def train_baseline(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, config: EnsembleConfig) -> MLPEnsemble:
+    """The same recipe as :func:`strategies._models.train_mlp_ensemble` (lr 0.01, betas 0.9/0.99 whatever
+    ``config`` says)."""
+    n_networks, n_layers, width, epochs, batch_size = (config.n_networks, config.n_layers, config.width,
+                                                       config.epochs, config.batch_size)
     x, y = np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float32)
     sizes = [x.shape[1]] + [width] * n_layers + [1]
     shapes = [(n_networks, a, b) for a, b in zip(sizes[:-1], sizes[1:])] + [(n_networks, 1, b) for b in sizes[1:]]

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from nasbench.spaces.nb201 import Nb201Space
-from nasbench.table import MetricInfo, Split, write_table
+from nasbench.table import MetricInfo, Split, TableContents, write_table
 
 #: additive effect of each op (none, skip, conv1x1, conv3x3, pool) on final accuracy, per edge
 _OP_EFFECT = np.array([0.0, 0.03, 0.055, 0.07, 0.01])
@@ -78,12 +78,12 @@ def make_curve_table(path: str | Path, *, epochs: int = 12, seeds: int = 3, seed
                           MetricInfo("test_accuracy", Split.TEST, "fraction", True)),
         "train_time": (train_time, MetricInfo("train_time", Split.NONE, "seconds", False)),
     }
-    write_table(
-        path, name=path.stem, space="nb201", archs=[space.encode(tuple(g)) for g in genes.tolist()],
+    write_table(path, TableContents(
+        name=path.stem, space="nb201", archs=[space.encode(tuple(g)) for g in genes.tolist()],
         codes=[space.raw_code(tuple(g)) for g in genes.tolist()], seeds=list(range(seeds)),
         fidelities=epoch.tolist(), fidelity_unit="epochs", metrics=metrics,
         source="synthetic learning curves (tests/curve_fixture.py)", licence="CC0", version="1",
         search_metric="valid_accuracy", test_metric="test_accuracy", cost_metric="train_time",
         attrs={"generator_seed": seed, "synthetic": True},
-    )
+    ))
     return path

@@ -13,8 +13,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import nasbench.study as study
-from nasbench.planning import RunSpec, plan
+import nasbench.study.running as running
+from nasbench.study import RunSpec, plan
 
 BENCHMARKS = ("nbgraph-cora", "nbgraph-citeseer")
 STRATEGIES = ("rs", "rea", "ga", "ls", "reinforce", "tpe")
@@ -33,7 +33,7 @@ def synthetic_execute(seeds: int) -> Any:
     """An ``execute`` that returns, for each spec, a real record of its cell relabelled with the spec's seed."""
     templates: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for spec in specs(TEMPLATES):
-        templates.setdefault((spec.benchmark, spec.strategy), []).append(study.execute(spec))
+        templates.setdefault((spec.benchmark, spec.strategy), []).append(running.execute(spec))
 
     def execute(spec: RunSpec) -> dict[str, Any]:
         template = templates[spec.benchmark, spec.strategy][spec.seed % TEMPLATES]
@@ -44,9 +44,9 @@ def synthetic_execute(seeds: int) -> Any:
 
 def make_study(out: Path, seeds: int) -> Path:
     """Run the synthetic study of ``seeds`` seeds per cell into ``out/study.jsonl`` in this process."""
-    study.execute = synthetic_execute(seeds)  # the coordinator calls the module's execute for jobs=1
+    running.execute = synthetic_execute(seeds)  # the coordinator calls the module's execute for jobs=1
     path = out / "study.jsonl"
-    study.run_grid(specs(seeds), path, jobs=1, progress=False)
+    running.run_grid(specs(seeds), path, jobs=1, progress=False)
     return path
 
 

@@ -33,9 +33,8 @@ def run_study(args: argparse.Namespace) -> None:
     from peer_optuna import OptunaPeer
 
     import nasbench
-    from nasbench.planning import time_unit
     from nasbench.simulate import run
-    from nasbench.study import validation_regret
+    from nasbench.study import time_unit, validation_regret
 
     out = Path(args.out)
     done = {(r["label"], r["table"], r["evals"], r["seed"]) for r in map(json.loads, out.read_text().splitlines())} \

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from nasbench.benchmark import Benchmark
-from nasbench.table import MetricInfo, Split, Table, write_table
+from nasbench.table import MetricInfo, Split, Table, TableContents, write_table
 
 N_ARCHS, SEEDS, FIDELITIES = 423_624, (0, 1, 2), (4.0, 12.0, 36.0, 108.0)
 METRICS = ("train_accuracy", "valid_accuracy", "test_accuracy", "train_time", "params", "flops")
@@ -35,10 +35,11 @@ def large_table(tmp_path_factory):
     splits = {"train_accuracy": Split.TRAIN, "valid_accuracy": Split.VALID, "test_accuracy": Split.TEST}
     metrics = {name: (rng.random(shape), MetricInfo(name, splits.get(name, Split.NONE), "fraction", True))
                for name in METRICS}
-    write_table(path, name="nb101-sized", space="synthetic", archs=[f"arch-{i:07d}" for i in range(N_ARCHS)],
-                codes=np.arange(N_ARCHS), seeds=list(SEEDS), fidelities=list(FIDELITIES), fidelity_unit="epochs",
-                metrics=metrics, source="synthetic (tests/test_bench_large_table.py)", licence="CC0", version="1",
-                search_metric="valid_accuracy", test_metric="test_accuracy")
+    write_table(path, TableContents(
+        name="nb101-sized", space="synthetic", archs=[f"arch-{i:07d}" for i in range(N_ARCHS)],
+        codes=np.arange(N_ARCHS), seeds=list(SEEDS), fidelities=list(FIDELITIES), fidelity_unit="epochs",
+        metrics=metrics, source="synthetic (tests/test_bench_large_table.py)", licence="CC0", version="1",
+        search_metric="valid_accuracy", test_metric="test_accuracy"))
     return path
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from helpers_scale import COMMAND, make_study
 
-import nasbench.study as study
+import nasbench.study.running as running
 from nasbench.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ def _report(benchmark, out: Path, seeds: int) -> tuple[float, float]:
 def test_study_coordinator_memory_and_report_time(benchmark, tmp_path, monkeypatch, seeds):
     runs = seeds * 12
     peak = _coordinator_peak_mb(tmp_path, seeds)
-    monkeypatch.setattr(study, "execute", study.execute)  # make_study replaces it; restored after the test
+    monkeypatch.setattr(running, "execute", running.execute)  # make_study replaces it; restored after the test
     make_study(tmp_path / "warm", 2)
     main([*COMMAND, "--seeds", "2", "--out", str(tmp_path / "warm")])  # imports and first-use caches out of the timing
     elapsed, cpu = _report(benchmark, tmp_path, seeds)

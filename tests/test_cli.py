@@ -105,7 +105,7 @@ def test_info_shows_the_architecture_format_and_completeness(tmp_path: Path) -> 
 def test_info_counts_the_entries_of_a_partial_table(tmp_path: Path) -> None:
     from nasbench.benchmark import load
     from nasbench.cli import completeness
-    from nasbench.table import Table, write_table
+    from nasbench.table import Table, TableContents, write_table
 
     source = load("mlp-mnist1d").table
     metrics = {name: (np.array(source.metric(name)), info) for name, info in source.metrics.items()}
@@ -113,10 +113,11 @@ def test_info_counts_the_entries_of_a_partial_table(tmp_path: Path) -> None:
         values[5:, 1:, :] = np.nan  # rows 5.. keep seed 0 only
         values[700:] = np.nan  # rows 700.. hold nothing
     path = tmp_path / "partial.h5"
-    write_table(path, name="partial", space=source.space, archs=source.archs.tolist(), codes=source.codes,
-                seeds=source.seeds.tolist(), fidelities=source.fidelities.tolist(), fidelity_unit=source.fidelity_unit,
-                metrics=metrics, source="test", licence="CC0-1.0", version="1",
-                search_metric=source.search_metric, test_metric=source.test_metric)
+    write_table(path, TableContents(
+        name="partial", space=source.space, archs=source.archs.tolist(), codes=source.codes,
+        seeds=source.seeds.tolist(), fidelities=source.fidelities.tolist(), fidelity_unit=source.fidelity_unit,
+        metrics=metrics, source="test", licence="CC0-1.0", version="1",
+        search_metric=source.search_metric, test_metric=source.test_metric))
     done = completeness(load(path))
     assert (done["rows_complete"], done["rows_partial"], done["entries_present"]) == (5, 695, 5 * 30 + 695 * 10)
     assert Table.open(path).n_archs == 720

@@ -1,161 +1,54 @@
-"""The contract every registered strategy keeps, selected by capability flags (never by name).
+"""The contract every registered strategy keeps (:mod:`nasbench.testing`), selected by capability flags.
 
-Same seed -> identical trace (also in a fresh process and with four workers); different seed ->
-different trace; the budget is respected; only valid architectures are asked; nothing but the
-validation score and the cost reaches the strategy.
+Every strategy of the registry (and every example name of a bridged library) runs the checks of
+:class:`nasbench.testing.StrategyContract`; the strategies defined below break one promise each and
+show that the checks fail them.
 """
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 from conftest import REPO
+from curve_fixture import make_curve_table
 
 import nasbench
-from nasbench.benchmark import Benchmark
 from nasbench.errors import NasbenchError
 from nasbench.protocol import prefixed_examples, strategy_class
-from nasbench.simulate import Result, make_strategy, run, strategy_registry
-from nasbench.spaces import Space
-from nasbench.table import Table
+from nasbench.simulate import run, strategy_registry
+from nasbench.strategies.base import Job, Result, Strategy
+from nasbench.testing import CHECKS, Case, StrategyContract, check_strategy
 
-REGISTRY = strategy_registry()
-EVALS = 40
+NAMES = sorted(strategy_registry()) + list(prefixed_examples())  # prefixed: strategies of a bridged library
+PRIORS = ("nbgraph-citeseer", "nbgraph-pubmed")
 
 
 @pytest.fixture(scope="session")
-def curve_table(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
-    try:
-        from curve_fixture import make_curve_table
-    except ImportError:
-        return None
+def curve_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic learning-curve table (three seeds, twelve epochs) for the multi-fidelity strategies."""
     return make_curve_table(tmp_path_factory.mktemp("curves") / "curves.h5")
 
 
-def _benchmark_for(cls: type, curve_table: Path | None) -> str:
-    if getattr(cls, "trains_live", False):
-        pytest.skip("live-training strategies have their own slower suite")
-    if getattr(cls, "multi_fidelity", False):
-        if curve_table is None:
-            pytest.skip("no learning-curve fixture table (tests/curve_fixture.py) yet")
-        return str(curve_table)
-    return "nbgraph-cora"
+class TestEveryRegisteredStrategy(StrategyContract):
+    """The contract over the registry: one strategy per class-scoped parameter, so its checks share runs."""
 
+    @pytest.fixture(scope="class", params=NAMES)
+    def registered(self, request: pytest.FixtureRequest) -> str:
+        return request.param
 
-def _digest(frame: Any) -> str:
-    return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
-
-
-names = sorted(REGISTRY) + list(prefixed_examples())  # prefixed: strategies of a bridged library
-
-
-def _priors(name: str) -> dict[str, Any]:
-    """The prior tasks a strategy that transfers needs (none for the others)."""
-    transfers = getattr(strategy_class(name), "transfers", False)
-    return {"transfer_from": ("nbgraph-citeseer", "nbgraph-pubmed")} if transfers else {}
-
-
-@pytest.mark.parametrize("name", names)
-def test_same_seed_same_trace_and_different_seed_differs(name: str, curve_table: Path | None) -> None:
-    bench = nasbench.load(_benchmark_for(strategy_class(name), curve_table))
-    first = run(name, bench, seed=11, max_evals=EVALS, **_priors(name)).to_frame()
-    again = run(name, bench, seed=11, max_evals=EVALS, **_priors(name)).to_frame()
-    other = run(name, bench, seed=12, max_evals=EVALS, **_priors(name)).to_frame()
-    assert _digest(first) == _digest(again)
-    if name != "zeroshot":  # it asks the priors' portfolio, the same for every seed, within the budget
-        assert _digest(first) != _digest(other)
-
-
-@pytest.mark.parametrize("name", names)
-def test_same_trace_in_a_fresh_process_and_with_four_workers(name: str, curve_table: Path | None) -> None:
-    target = _benchmark_for(strategy_class(name), curve_table)
-    priors = _priors(name)
-    here = [_digest(run(name, target, seed=5, max_evals=EVALS, workers=4, **priors).to_frame()) for _ in range(2)]
-    assert here[0] == here[1]
-    script = ("import hashlib, nasbench.simulate as s;"
-              f"f = s.run({name!r}, {target!r}, seed=5, max_evals={EVALS}, workers=4, **{priors!r}).to_frame();"
-              "print(hashlib.sha256(f.to_csv(index=False).encode()).hexdigest())")
-    fresh = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True)
-    assert fresh.stdout.strip() == here[0]
-
-
-class _Spy:
-    """Wraps a strategy: checks every asked architecture and keeps every result it is told."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.results, self.asked = inner, [], 0
-        self.name = inner.name
-        self.multi_fidelity = getattr(inner, "multi_fidelity", False)
-
-    def reset(self, space, rng, context) -> None:
-        self.space = space
-        self.inner.reset(space, rng, context)
-
-    def ask(self):
-        job = self.inner.ask()
-        if job is not None:
-            assert self.space.is_valid(job.arch), f"{self.name} asked for an invalid architecture {job.arch}"
-            self.asked += 1
-        return job
-
-    def tell(self, job, result) -> None:
-        self.results.append(result)
-        self.inner.tell(job, result)
-
-    def overhead(self) -> float:
-        return self.inner.overhead()
-
-
-def _holds_table_data(value: Any, depth: int = 0, seen: set | None = None) -> bool:
-    seen = set() if seen is None else seen
-    if id(value) in seen or depth > 4:
-        return False
-    seen.add(id(value))
-    if isinstance(value, (Benchmark, Table)):
-        return True
-    if isinstance(value, Space):  # the space is handed over by design; it holds index data only
-        return False
-    if isinstance(value, np.ndarray) and value.base is not None and isinstance(value.base, np.memmap):
-        return True
-    children = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple, set)) else \
-        vars(value).values() if hasattr(value, "__dict__") and not isinstance(value, type) else ()
-    return any(_holds_table_data(child, depth + 1, seen) for child in children)
-
-
-@pytest.mark.parametrize("name", names)
-@pytest.mark.parametrize("workers", [1, 3])
-def test_budget_validity_and_only_validation_reaches_the_strategy(name: str, workers: int,
-                                                                  curve_table: Path | None) -> None:
-    bench = nasbench.load(_benchmark_for(strategy_class(name), curve_table))
-    spy = _Spy(make_strategy(name))
-    frame = run(spy, bench, seed=2, max_evals=EVALS, workers=workers, **_priors(name)).to_frame()
-    assert len(frame) == spy.asked <= EVALS
-    assert list(Result._fields) == ["job", "score", "cost", "objectives"]
-    sign = 1.0 if bench.metric_info(bench.search_metric).higher_is_better else -1.0
-    told = sorted(r.score for r in spy.results)
-    assert np.allclose(told, sorted(sign * frame["valid"].to_numpy()))  # the score is the validation value
-    valid = bench.table.metric(bench.search_metric)
-    fidelity = {float(f): i for i, f in enumerate(bench.fidelities)}
-    for r in spy.results:  # each score is one seed's validation value of that very job
-        column = len(bench.fidelities) - 1 if r.job.fidelity is None else fidelity[float(r.job.fidelity)]
-        assert np.isclose(sign * valid[bench.space.index(r.job.arch), :, column], r.score).any()
-    assert not _holds_table_data(spy.inner), f"{name} holds a reference to the benchmark or its arrays"
-
-
-@pytest.mark.parametrize("name", names)
-def test_time_budget_rule_start_while_used_below_budget(name: str, curve_table: Path | None) -> None:
-    bench = nasbench.load(_benchmark_for(strategy_class(name), curve_table))
-    budget = 25.0 if bench.table.cost_metric == "" else float(np.nanmedian(bench.final(bench.table.cost_metric))) * 8
-    frame = run(name, bench, seed=4, max_time=budget, workers=2, **_priors(name)).to_frame()
-    assert len(frame) > 0
-    assert (frame["start"] < budget).all()  # nothing starts once the clock reaches the budget
-    assert (frame["end"] - frame["start"] >= frame["cost"] - 1e-9).all()
+    @pytest.fixture(autouse=True)
+    def _configure(self, registered: str, curve_table: Path) -> None:
+        cls = strategy_class(registered)
+        if getattr(cls, "trains_live", False):
+            pytest.skip("live-training strategies have their own slower suite (tests/test_contract_live.py)")
+        self.strategy = registered
+        self.benchmark = str(curve_table) if getattr(cls, "multi_fidelity", False) else "nbgraph-cora"
+        self.transfer_from = PRIORS if getattr(cls, "transfers", False) else None
 
 
 def test_search_on_a_test_metric_is_refused() -> None:
@@ -167,7 +60,7 @@ def test_search_on_a_test_metric_is_refused() -> None:
 
 def test_registry_refuses_duplicate_names() -> None:
     from nasbench.strategies.base import REGISTRY as BUILTIN
-    from nasbench.strategies.base import Strategy, register
+    from nasbench.strategies.base import register
 
     with pytest.raises(NasbenchError, match="already registered"):
         @register("rs")
@@ -178,22 +71,127 @@ def test_registry_refuses_duplicate_names() -> None:
     assert BUILTIN["rs"].__name__ == "RandomSearch"
 
 
-MULTI_OBJECTIVE = [name for name in names if getattr(strategy_class(name), "multi_objective", False)]
+def test_the_checks_import_without_pytest() -> None:
+    script = "import sys, nasbench.testing; assert 'pytest' not in sys.modules"
+    subprocess.run([sys.executable, "-c", script], cwd=REPO, check=True)
 
 
-@pytest.mark.parametrize("name", MULTI_OBJECTIVE)
-def test_multi_objective_strategies_are_told_their_objectives_and_are_reproducible(
-        name: str, curve_table: Path | None) -> None:
-    bench = nasbench.load(_benchmark_for(strategy_class(name), curve_table))
-    cost = next(m for m in ("latency", "params", "flops", "train_time") if m in bench.metrics)
-    objectives = (bench.search_metric, cost)
-    spy = _Spy(make_strategy(name))
-    frame = run(spy, bench, seed=3, max_evals=EVALS, objectives=objectives).to_frame()
-    again = run(name, bench, seed=3, max_evals=EVALS, objectives=objectives).to_frame()
-    assert _digest(frame) == _digest(again) and {"hv_regret", "hv_regret_test"} <= set(frame)
-    fidelity = {float(f): i for i, f in enumerate(bench.fidelities)}
-    for r in spy.results:  # the oriented objectives of that very entry, nothing from the test split
-        column = len(bench.fidelities) - 1 if r.job.fidelity is None else fidelity[float(r.job.fidelity)]
-        row = bench.space.index(r.job.arch)
-        assert r.objectives[0] == r.score
-        assert np.isclose(-bench.table.metric(cost)[row, :, column], r.objectives[1]).any()
+# --- strategies that break the contract, one promise each ----------------------------------------
+@functools.cache
+def _cora() -> nasbench.Benchmark:
+    return nasbench.load("nbgraph-cora")
+
+
+class _Sampling(Strategy):
+    """Uniform samples from the run's generator; each broken strategy below changes one thing."""
+
+    def ask(self) -> Job:
+        return Job(self.space.sample(self.rng))
+
+    def tell(self, job: Job, result: Result) -> None:
+        pass
+
+
+class ReadsTestMetric(_Sampling):
+    def tell(self, job: Job, result: Result) -> None:
+        self.peeked = _cora().query(job.arch, "test_accuracy")
+
+
+class HoldsTheBenchmark(_Sampling):
+    def start(self) -> None:
+        self.table = _cora()
+
+
+class EvaluatesOffBudget(_Sampling):
+    def ask(self) -> Job:  # the best of ten samples by the table's own validation values
+        return Job(max(self.space.sample_batch(self.rng, 10), key=lambda a: _cora().query(a, "valid_accuracy")))
+
+
+class NegativeOverhead(_Sampling):
+    def overhead(self) -> float:
+        return -1.0
+
+
+class Nondeterministic(_Sampling):
+    def ask(self) -> Job:
+        return Job(self.space.sample(np.random.default_rng()))
+
+
+class IgnoresItsSeed(_Sampling):
+    def start(self) -> None:
+        self.own = np.random.default_rng(0)
+
+    def ask(self) -> Job:
+        return Job(self.space.sample(self.own))
+
+
+class AsksInvalid(_Sampling):
+    def ask(self) -> Job:
+        return Job(tuple(gene + 100 for gene in self.space.sample(self.rng)))
+
+
+class SetsItsOwnCost(_Sampling):
+    def ask(self) -> Job:
+        return Job(self.space.sample(self.rng), cost=1.0)
+
+
+class AsksLowFidelityUndeclared(_Sampling):
+    def ask(self) -> Job:
+        return Job(self.space.sample(self.rng), fidelity=self.context.fidelities[0])
+
+
+class ClaimsMultiFidelity(_Sampling):
+    multi_fidelity = True
+
+
+class ClaimsTransfer(_Sampling):
+    transfers = True
+
+
+class ReadsObjectives(_Sampling):
+    """Mutates the architecture best by its last objective: a multi-objective strategy that does not say so."""
+
+    def start(self) -> None:
+        self.best = (-np.inf, self.space.sample(self.rng))
+
+    def ask(self) -> Job:
+        return Job(self.space.mutate(self.best[1], self.rng))
+
+    def tell(self, job: Job, result: Result) -> None:
+        self.best = max(self.best, ((result.objectives or (result.score,))[-1], job.arch))
+
+
+BROKEN: list[tuple[type, bool, str, str]] = [  # (strategy, on the curve table, the check that fails it, why)
+    (ReadsTestMetric, False, "no test metric", "read the test metric 'test_accuracy' of nbgraph-cora in tell"),
+    (HoldsTheBenchmark, False, "no test metric", r"holds the benchmark \(strategy.table\)"),
+    (EvaluatesOffBudget, False, "budget", "read the metric 'valid_accuracy' .* outside the budget"),
+    (NegativeOverhead, False, "budget", "overhead of -1.0"),
+    (Nondeterministic, False, "determinism", "two different traces for seed 11"),
+    (IgnoresItsSeed, False, "determinism", r"keeps a random generator of its own \(strategy.own\)"),
+    (AsksInvalid, False, "valid asks", "not an architecture of the nbgraph space"),
+    (SetsItsOwnCost, False, "valid asks", "set a job's cost"),
+    (AsksLowFidelityUndeclared, True, "valid asks", "below the final 12 but does not declare multi_fidelity"),
+    (ClaimsMultiFidelity, True, "capabilities", "declares multi_fidelity but asked only for the final"),
+    (ClaimsTransfer, False, "capabilities", "declares transfers .* but ran without any"),
+    (ReadsObjectives, False, "objectives", "does not declare multi_objective but its asks change"),
+]
+
+
+@pytest.mark.parametrize(("cls", "on_curves", "check", "message"), BROKEN, ids=[b[0].__name__ for b in BROKEN])
+def test_the_contract_fails_a_broken_strategy(cls: type, on_curves: bool, check: str, message: str,
+                                              curve_table: Path) -> None:
+    case = Case(cls, str(curve_table) if on_curves else None)
+    with pytest.raises(AssertionError, match=f"strategy '{cls.__name__}' .*{message}"):
+        CHECKS[check](case)
+    with pytest.raises(AssertionError, match=message):  # and so does the whole suite
+        check_strategy(cls, case.benchmark, fresh_process=False)
+
+
+def test_the_test_class_runs_the_same_checks() -> None:
+    class Contract(StrategyContract):
+        strategy = Nondeterministic
+
+    with pytest.raises(AssertionError, match="two different traces"):
+        Contract().test_determinism()
+    Contract.strategy = _Sampling
+    Contract().test_determinism()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from nasbench import planning
 from nasbench.cli import main
+from nasbench.study import comparison, planning
 
 
 class _Planned(Exception):
@@ -21,14 +21,14 @@ class _Planned(Exception):
 def default_plan() -> list[planning.RunSpec]:
     """The specs of ``nasbench compare`` with no arguments, as its handler plans them (nothing runs)."""
     planned: list[planning.RunSpec] = []
-    real = planning.plan
+    real = comparison.plan
 
     def record(*args, **kwargs):
         planned.extend(real(*args, **kwargs))
         raise _Planned
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(planning, "plan", record)
+        patch.setattr(comparison, "plan", record)  # as the command's comparison calls it
         with pytest.raises(_Planned):
             main(["compare", "--no-progress"])
     return planned

@@ -11,7 +11,7 @@ from scripted import Scripted
 
 import nasbench
 from nasbench.simulate import Job, run
-from nasbench.table import Table, write_table
+from nasbench.table import Table, TableContents, write_table
 
 ARCHS = ["layers=1,width=16,act=relu,dropout=0,lr=0.01", "layers=1,width=16,act=tanh,dropout=0,lr=0.01",
          "layers=1,width=32,act=relu,dropout=0,lr=0.01"]
@@ -21,13 +21,13 @@ ARCHS = ["layers=1,width=16,act=relu,dropout=0,lr=0.01", "layers=1,width=16,act=
 def partial_table(tmp_path: Path) -> Path:
     """A real learning-curve table built by the trainer with one of its 720 rows trained."""
     pytest.importorskip("torch")
-    from nasbench.train.builder import build
+    from nasbench.train.builder import BuildRequest, build
     from nasbench.train.schedule import Schedule
 
     out = tmp_path / "partial.h5"
     (tmp_path / "archs.txt").write_text(ARCHS[0] + "\n")
-    build("mlp", dataset="mnist1d", seeds=[0], epochs=2, out=out, archs_file=tmp_path / "archs.txt", workers=1,
-          schedule=Schedule(epochs=2, train_examples=100, batch_size=50), progress=False)
+    build(BuildRequest("mlp", dataset="mnist1d", seeds=[0], epochs=2, out=out, archs_file=tmp_path / "archs.txt",
+                       workers=1, schedule=Schedule(epochs=2, train_examples=100, batch_size=50), progress=False))
     return out
 
 
@@ -52,11 +52,12 @@ def _write_copy(source: Table, path: Path, *, drop_rows: tuple[int, ...] = ()) -
         values = np.array(source.metric(name), dtype=np.float64)
         values[list(drop_rows)] = np.nan
         metrics[name] = (values, info)
-    write_table(path, name=path.stem, space=source.space, archs=source.archs.tolist(),
-                codes=source.dataset("index/code"), seeds=source.seeds.tolist(),
-                fidelities=source.fidelities.tolist(), fidelity_unit=source.fidelity_unit, metrics=metrics,
-                source="test copy", licence="test", version="1", search_metric=source.search_metric,
-                test_metric=source.test_metric, cost_metric=source.cost_metric)
+    write_table(path, TableContents(
+        name=path.stem, space=source.space, archs=source.archs.tolist(),
+        codes=source.dataset("index/code"), seeds=source.seeds.tolist(),
+        fidelities=source.fidelities.tolist(), fidelity_unit=source.fidelity_unit, metrics=metrics,
+        source="test copy", licence="test", version="1", search_metric=source.search_metric,
+        test_metric=source.test_metric, cost_metric=source.cost_metric))
     return path
 
 

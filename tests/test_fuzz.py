@@ -381,7 +381,7 @@ def test_trace_save_writes_or_raises_nasbench_error(scratch: Path, saves: Path, 
 def test_plan_answers_specs_or_raises_nasbench_error(scratch: Path, benchmarks: Any, strategies: Any, seeds: Any,
                                                      max_evals: Any, max_time: Any, time_units: Any, workers: Any,
                                                      objectives: Any, penalty: Any, options: Any) -> None:
-    from nasbench.planning import RunSpec, plan
+    from nasbench.study import RunSpec, plan
 
     try:
         specs = plan(benchmarks, strategies, seeds=seeds, max_evals=max_evals, max_time=max_time,

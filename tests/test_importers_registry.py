@@ -98,7 +98,7 @@ import numpy as np
 
 from nasbench.importers import Importer, ImportOptions, register_importer
 from nasbench.spaces import get_space
-from nasbench.table import MetricInfo, Split, write_table
+from nasbench.table import MetricInfo, Split, TableContents, write_table
 
 
 @register_importer
@@ -114,9 +114,10 @@ class Nb201CsvImporter(Importer):
         metrics = {name: (np.array([[[float(row[name])]] for row in rows]), MetricInfo(name, split, "fraction", True))
                    for name, split in (("valid_accuracy", Split.VALID), ("test_accuracy", Split.TEST))}
         table = out / f"{path.stem}.h5"
-        write_table(table, name=path.stem, space="nb201-subset", codes=codes,
-                    archs=[space.encode(space.arch_of_row(code)) for code in codes], seeds=[0], fidelities=[1.0],
-                    fidelity_unit="final", metrics=metrics, source=str(path), licence="CC0-1.0", version="1")
+        write_table(table, TableContents(
+            name=path.stem, space="nb201-subset", codes=codes,
+            archs=[space.encode(space.arch_of_row(code)) for code in codes], seeds=[0], fidelities=[1.0],
+            fidelity_unit="final", metrics=metrics, source=str(path), licence="CC0-1.0", version="1"))
         return [table]
 '''
 

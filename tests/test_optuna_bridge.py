@@ -136,7 +136,7 @@ def test_missing_optuna_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_a_study_plans_bridged_strategies() -> None:
-    from nasbench.planning import plan
+    from nasbench.study import plan
 
     specs = plan(["nb201-mnist1d"], ["hyperband", "optuna:TPESampler+HyperbandPruner"], seeds=2, max_evals=5)
     assert sorted({spec.strategy for spec in specs}) == ["hyperband", "optuna:TPESampler+HyperbandPruner"]

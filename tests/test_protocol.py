@@ -8,7 +8,7 @@ import types
 import pytest
 
 import nasbench
-import nasbench.protocol as protocol
+import nasbench.registry as registry
 from nasbench.errors import NasbenchError
 from nasbench.protocol import make_strategy, strategy_registry
 from nasbench.simulate import run
@@ -18,8 +18,8 @@ from nasbench.strategies.random_search import RandomSearch
 
 def test_the_registry_reads_the_entry_points_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    real = protocol.entry_points
-    monkeypatch.setattr(protocol, "entry_points", lambda **kw: calls.append(kw) or real(**kw))
+    real = registry.entry_points
+    monkeypatch.setattr(registry, "entry_points", lambda **kw: calls.append(kw) or real(**kw))
     strategy_registry(refresh=True)
     for _ in range(3):
         run("rs", "nbgraph-cora", seed=0, max_evals=2)

@@ -11,11 +11,10 @@ from curve_fixture import make_curve_table
 import nasbench
 from nasbench.cli import main
 from nasbench.errors import NasbenchError
-from nasbench.planning import time_unit
-from nasbench.presets import PRESETS
 from nasbench.report.anytime import runs_frame
 from nasbench.report.equal_time import equal_time_table, log_time_mean, regret_at
 from nasbench.simulate import run
+from nasbench.study import PRESETS, time_unit
 
 ENTRIES = PRESETS["equal-time"].entries
 

@@ -10,11 +10,10 @@ import pytest
 
 import nasbench
 from nasbench.errors import NasbenchError
-from nasbench.planning import time_unit
 from nasbench.simulate import Result, SearchContext, run
 from nasbench.spaces.nb201 import Nb201Space
 from nasbench.strategies.asha_tpe import AshaTpe
-from nasbench.study import validation_regret
+from nasbench.study import time_unit, validation_regret
 
 OPTUNA_SHA = "optuna:TPESampler+SuccessiveHalvingPruner"
 

@@ -4,6 +4,8 @@ over mutations of the best architectures."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,7 @@ import nasbench.strategies.bananas as bananas_module
 from nasbench.errors import NasbenchError
 from nasbench.simulate import Job, Result, SearchContext
 from nasbench.spaces import get_space
-from nasbench.strategies._models import MLPEnsemble, train_mlp_ensemble
+from nasbench.strategies._models import EnsembleConfig, MLPEnsemble, train_mlp_ensemble
 from nasbench.strategies.bananas import Bananas
 
 
@@ -58,9 +60,9 @@ def test_synchronous_rounds_of_ten(space, monkeypatch):
     fits = []
     real = bananas_module.train_mlp_ensemble
 
-    def counting(x, y, rng, **options):
+    def counting(x, y, rng, config):
         fits.append(len(y))
-        return real(x, y, rng, **{**options, "epochs": 2})
+        return real(x, y, rng, dataclasses.replace(config, epochs=2))
 
     monkeypatch.setattr(bananas_module, "train_mlp_ensemble", counting)
     strategy = started(space)
@@ -178,13 +180,13 @@ def test_mlp_ensemble_learns_and_members_differ():
     x = rng.integers(0, 2, size=(64, 12)).astype(float)
     y = x @ rng.normal(size=12)
     y = (y - y.mean()) / y.std()
-    ensemble = train_mlp_ensemble(x, y, rng, n_networks=3, n_layers=3, epochs=60)
+    ensemble = train_mlp_ensemble(x, y, rng, EnsembleConfig(n_networks=3, n_layers=3, epochs=60))
     assert isinstance(ensemble, MLPEnsemble) and ensemble.weights[1].shape == (3, 21, 20)  # bias as last row
     predictions = ensemble.predict(x)
     assert np.abs(predictions.mean(0) - y).mean() < 0.25  # mean absolute error, targets of std 1
     assert predictions.std(axis=0).mean() > 1e-3  # independent initialisations disagree somewhat
     # the default architecture is the reference's: 10 hidden layers of 20
-    default = train_mlp_ensemble(x, y, rng, epochs=1)
+    default = train_mlp_ensemble(x, y, rng, EnsembleConfig(epochs=1))
     assert len(default.weights) == 11 and default.weights[0].shape == (5, 13, 20)
 
 
@@ -197,9 +199,9 @@ def test_mlp_ensemble_trains_as_the_batch_major_loop(n_layers, n_rows):
     rng = np.random.default_rng(0)
     x = rng.integers(0, 2, size=(n_rows, 12)).astype(float)
     y = rng.standard_normal(n_rows)
-    options = {"n_networks": 3, "n_layers": n_layers, "epochs": 10}
-    expected = train_baseline(x, y, np.random.default_rng(2), **options).predict(x[:9])
-    np.testing.assert_allclose(train_mlp_ensemble(x, y, np.random.default_rng(2), **options).predict(x[:9]),
+    config = EnsembleConfig(n_networks=3, n_layers=n_layers, epochs=10)
+    expected = train_baseline(x, y, np.random.default_rng(2), config).predict(x[:9])
+    np.testing.assert_allclose(train_mlp_ensemble(x, y, np.random.default_rng(2), config).predict(x[:9]),
                                expected, atol=1e-4)
 
 

@@ -13,13 +13,12 @@ from curve_fixture import make_curve_table
 
 import nasbench
 from nasbench.errors import NasbenchError
-from nasbench.planning import time_unit
 from nasbench.report.anytime import runs_frame
 from nasbench.report.equal_time import log_time_mean, regret_at
 from nasbench.simulate import Job, Result, SearchContext, run
 from nasbench.spaces.nb201 import Nb201Space
 from nasbench.strategies.bohb import Bohb, CategoricalKde
-from nasbench.study import validation_regret
+from nasbench.study import time_unit, validation_regret
 
 SPACE = Nb201Space()
 

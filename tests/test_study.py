@@ -14,9 +14,8 @@ import numpy as np
 import pytest
 
 from nasbench.errors import NasbenchError
-from nasbench.planning import DEFAULT_LEFT_OUT
 from nasbench.simulate import run, strategy_registry
-from nasbench.study import STUDY_MAGIC, StudyFile, execute, plan, run_study, summarise
+from nasbench.study import DEFAULT_LEFT_OUT, STUDY_MAGIC, StudyFile, execute, plan, run_study, summarise
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -243,7 +242,7 @@ def test_interrupts_exit_promptly_keeping_finished_runs(tmp_path, interrupts, ta
 
 
 def test_a_worker_that_dies_is_a_clear_error_and_keeps_finished_runs(tmp_path):
-    from nasbench.executors import _run_local
+    from nasbench.study.executors import _run_local
 
     specs = plan(["nbgraph-cora"], ["rs"], seeds=4, max_evals=5)
     stored: list[dict] = []
@@ -306,7 +305,7 @@ def test_the_study_lock_goes_with_a_killed_holder(tmp_path):
 
 
 def test_the_study_lock_is_held_once_per_process_and_released_on_error(tmp_path):
-    from nasbench.studyfile import study_lock
+    from nasbench.study import study_lock
 
     path = tmp_path / "study.jsonl"
     with pytest.raises(RuntimeError), study_lock(path):
@@ -315,7 +314,7 @@ def test_the_study_lock_is_held_once_per_process_and_released_on_error(tmp_path)
         raise RuntimeError
     with study_lock(path):  # released by the error above
         pass
-    code = (f"import sys; from nasbench.studyfile import study_lock\n"
+    code = (f"import sys; from nasbench.study import study_lock\n"
             f"with study_lock({str(path)!r}): sys.stdout.write('held\\n'); sys.stdout.flush(); sys.stdin.read()")
     other = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

@@ -14,13 +14,11 @@ import pytest
 from scipy import stats as scipy_stats
 
 from nasbench.cli import main
-from nasbench.planning import labels
 from nasbench.report.anytime import RunSteps, aggregate, anytime, final, runs_frame, steps_frame
 from nasbench.report.ranks import average_rank
 from nasbench.report.robust import a12, iqm_interval, seeds_needed
 from nasbench.report.stats import paired_wilcoxon, regression
-from nasbench.study import StudyFile, plan, record_to_run, run_grid
-from nasbench.studyfile import STUDY_MAGIC, version_differences
+from nasbench.study import STUDY_MAGIC, StudyFile, labels, plan, record_to_run, run_grid, version_differences
 
 
 def _steps(study: StudyFile, specs) -> pd.DataFrame:

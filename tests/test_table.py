@@ -10,16 +10,17 @@ import pytest
 
 import nasbench
 from nasbench.errors import CorruptTableError, NasbenchError
-from nasbench.table import MetricInfo, Split, Table, verify_file, write_table
+from nasbench.table import MetricInfo, Split, Table, TableContents, verify_file, write_table
 
 
 def _toy(path: Path) -> Path:
     values = np.arange(2 * 3 * 4, dtype=np.float64).reshape(2, 3, 4)
     values[1, 2, 3] = np.nan
-    write_table(path, name="toy", space="nb201", archs=["a", "b"], codes=[5, 7], seeds=[0, 1, 2],
-                fidelities=[1, 2, 3, 4], fidelity_unit="epochs",
-                metrics={"valid_accuracy": (values, MetricInfo("valid_accuracy", Split.VALID, "fraction", True))},
-                source="unit test", licence="CC0", version="1", attrs={"note": "x"})
+    write_table(path, TableContents(
+        name="toy", space="nb201", archs=["a", "b"], codes=[5, 7], seeds=[0, 1, 2],
+        fidelities=[1, 2, 3, 4], fidelity_unit="epochs",
+        metrics={"valid_accuracy": (values, MetricInfo("valid_accuracy", Split.VALID, "fraction", True))},
+        source="unit test", licence="CC0", version="1", attrs={"note": "x"}))
     return path
 
 
@@ -42,11 +43,12 @@ def test_an_open_table_keeps_reading_its_own_version_when_the_file_is_replaced(t
     # builders and live fallbacks rename a new version over the file while readers have it open
     path = _toy(tmp_path / "t.h5")
     table = Table.open(path, verify="lazy")  # headers only: no array mapped yet
-    write_table(path, name="toy", space="nb201", archs=["a", "b", "c"], codes=[5, 7, 9], seeds=[0],
-                fidelities=[1, 2], fidelity_unit="epochs",
-                metrics={"valid_accuracy": (np.full((3, 1, 2), 0.5), MetricInfo("valid_accuracy", Split.VALID,
-                                                                                 "fraction", True))},
-                source="unit test", licence="CC0", version="2")
+    write_table(path, TableContents(
+        name="toy", space="nb201", archs=["a", "b", "c"], codes=[5, 7, 9], seeds=[0],
+        fidelities=[1, 2], fidelity_unit="epochs",
+        metrics={"valid_accuracy": (np.full((3, 1, 2), 0.5),
+                                    MetricInfo("valid_accuracy", Split.VALID, "fraction", True))},
+        source="unit test", licence="CC0", version="2"))
     values = table.metric("valid_accuracy")  # verified against the digest read with the old headers
     assert values.shape == (2, 3, 4) and values[0, 1, 2] == 6.0
     assert Table.open(path).metric("valid_accuracy").shape == (3, 1, 2)
@@ -54,10 +56,11 @@ def test_an_open_table_keeps_reading_its_own_version_when_the_file_is_replaced(t
 
 def test_write_rejects_inconsistent_shapes(tmp_path: Path) -> None:
     with pytest.raises(NasbenchError, match="shape"):
-        write_table(tmp_path / "bad.h5", name="x", space="nb201", archs=["a"], codes=[0], seeds=[0],
-                    fidelities=[1], fidelity_unit="epochs",
-                    metrics={"m": (np.zeros((2, 1, 1)), MetricInfo("m", Split.NONE, "", True))},
-                    source="", licence="", version="")
+        write_table(tmp_path / "bad.h5", TableContents(
+            name="x", space="nb201", archs=["a"], codes=[0], seeds=[0],
+            fidelities=[1], fidelity_unit="epochs",
+            metrics={"m": (np.zeros((2, 1, 1)), MetricInfo("m", Split.NONE, "", True))},
+            source="", licence="", version=""))
     assert not (tmp_path / "bad.h5").exists()
 
 

@@ -18,7 +18,7 @@ torch = pytest.importorskip("torch")
 import nasbench  # noqa: E402
 from nasbench.errors import MissingEntryError, NasbenchError  # noqa: E402
 from nasbench.table import Table, verify_file  # noqa: E402
-from nasbench.train.builder import build  # noqa: E402
+from nasbench.train.builder import BuildRequest, build  # noqa: E402
 from nasbench.train.live import is_live  # noqa: E402
 from nasbench.train.schedule import Schedule  # noqa: E402
 
@@ -53,8 +53,8 @@ def _trained(path: Path) -> np.ndarray:
 def test_build_records_curves_and_provenance_and_resumes(tmp_path: Path) -> None:
     out = tmp_path / "mlp-toy.h5"
     archs = _arch_file(tmp_path, ARCHS[:2])
-    summary = build("mlp", dataset="mnist1d", seeds=[0, 1], epochs=2, out=out, archs_file=archs, workers=1,
-                    chunk=3, schedule=TINY, command="test build", progress=False)
+    summary = build(BuildRequest("mlp", dataset="mnist1d", seeds=[0, 1], epochs=2, out=out, archs_file=archs, workers=1,
+                                 chunk=3, schedule=TINY, command="test build", progress=False))
     assert (summary.trained, summary.remaining, summary.table_missing) == (4, 0, 720 * 2 - 4)
     table = verify_file(out)
     assert table.space == "mlp" and table.n_archs == 720 and table.fidelities.tolist() == [1.0, 2.0]
@@ -69,11 +69,11 @@ def test_build_records_curves_and_provenance_and_resumes(tmp_path: Path) -> None
     rows = [nasbench.load(out).row(a) for a in ARCHS[:2]]
     assert np.isfinite(accuracy[rows]).all() and np.isfinite(table.metric("train_time")[rows]).all()
     # running it again trains nothing; adding a seed widens the table and trains only that seed
-    again = build("mlp", dataset="mnist1d", seeds=[0, 1], epochs=2, out=out, archs_file=archs, workers=1,
-                  schedule=TINY, progress=False)
+    again = build(BuildRequest("mlp", dataset="mnist1d", seeds=[0, 1], epochs=2, out=out, archs_file=archs, workers=1,
+                               schedule=TINY, progress=False))
     assert again.trained == 0
-    more = build("mlp", dataset="mnist1d", seeds=[2], epochs=2, out=out, archs_file=archs, workers=1,
-                 schedule=TINY, progress=False)
+    more = build(BuildRequest("mlp", dataset="mnist1d", seeds=[2], epochs=2, out=out, archs_file=archs, workers=1,
+                              schedule=TINY, progress=False))
     assert more.trained == 2 and Table.open(out).seeds.tolist() == [0, 1, 2]
 
 
@@ -90,8 +90,8 @@ def test_kill_9_loses_at_most_the_chunk_in_flight(tmp_path: Path) -> None:
     process.communicate()
     stored = _trained(out)  # verify_file inside: the table is whole
     assert 1 <= stored.sum() < len(ARCHS)
-    summary = build("mlp", dataset="mnist1d", seeds=[0], epochs=2, out=out, archs_file=archs, workers=1,
-                    schedule=TINY, progress=False)
+    summary = build(BuildRequest("mlp", dataset="mnist1d", seeds=[0], epochs=2, out=out, archs_file=archs, workers=1,
+                                 schedule=TINY, progress=False))
     assert summary.trained == len(ARCHS) - stored.sum() and summary.remaining == 0
 
 
@@ -110,8 +110,8 @@ def test_two_builders_on_one_table_neither_lose_nor_duplicate(tmp_path: Path) ->
 
 def test_live_fallback_trains_stores_and_marks_a_missing_entry(tmp_path: Path) -> None:
     out = tmp_path / "live.h5"
-    build("mlp", dataset="mnist1d", seeds=[0, 1], epochs=2, out=out, archs_file=_arch_file(tmp_path, ARCHS[:1]),
-          workers=1, schedule=TINY, progress=False)
+    build(BuildRequest("mlp", dataset="mnist1d", seeds=[0, 1], epochs=2, out=out,
+                       archs_file=_arch_file(tmp_path, ARCHS[:1]), workers=1, schedule=TINY, progress=False))
     strict = nasbench.load(out)
     with pytest.raises(MissingEntryError, match="layers=1,width=32"):
         strict.query(ARCHS[2], "valid_accuracy", seed=0)
@@ -134,8 +134,8 @@ def test_live_fallback_trains_stores_and_marks_a_missing_entry(tmp_path: Path) -
 
 def test_two_live_fallbacks_store_one_entry(tmp_path: Path) -> None:
     out = tmp_path / "live2.h5"
-    build("mlp", dataset="mnist1d", seeds=[0], epochs=2, out=out, archs_file=_arch_file(tmp_path, ARCHS[:1]),
-          workers=1, schedule=TINY, progress=False)
+    build(BuildRequest("mlp", dataset="mnist1d", seeds=[0], epochs=2, out=out,
+                       archs_file=_arch_file(tmp_path, ARCHS[:1]), workers=1, schedule=TINY, progress=False))
     script = ("import nasbench, sys; b = nasbench.load(sys.argv[1], on_miss='train'); "
               f"print(b.query({ARCHS[5]!r}, 'valid_accuracy', seed=0))")
     processes = [_run([sys.executable, "-c", script, str(out)]) for _ in range(2)]
@@ -151,18 +151,19 @@ def test_bad_input_gets_one_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text(ARCHS[0] + "\nlayers=9,width=16,act=relu,dropout=0,lr=0.01\n")
     with pytest.raises(NasbenchError, match=r"bad.txt, line 2: malformed mlp configuration"):
-        build("mlp", dataset="mnist1d", seeds=[0], epochs=2, out=out, archs_file=bad, workers=1, schedule=TINY)
-    build("mlp", dataset="mnist1d", seeds=[0], epochs=2, out=out, archs_file=_arch_file(tmp_path, ARCHS[:1]),
-          workers=1, schedule=TINY, progress=False)
+        build(BuildRequest("mlp", dataset="mnist1d", seeds=[0], epochs=2, out=out, archs_file=bad, workers=1,
+                           schedule=TINY))
+    build(BuildRequest("mlp", dataset="mnist1d", seeds=[0], epochs=2, out=out,
+                       archs_file=_arch_file(tmp_path, ARCHS[:1]), workers=1, schedule=TINY, progress=False))
     with pytest.raises(NasbenchError, match="holds the mlp space, not nb201-unique"):
-        build("nb201", dataset="mnist1d", seeds=[0], epochs=2, out=out, workers=1, schedule=TINY)
+        build(BuildRequest("nb201", dataset="mnist1d", seeds=[0], epochs=2, out=out, workers=1, schedule=TINY))
     with pytest.raises(NasbenchError, match="2-epoch schedule, so --epochs 3"):
-        build("mlp", dataset="mnist1d", seeds=[0], epochs=3, out=out, workers=1,
-              schedule=Schedule(epochs=3, train_examples=100, batch_size=50))
+        build(BuildRequest("mlp", dataset="mnist1d", seeds=[0], epochs=3, out=out, workers=1,
+                           schedule=Schedule(epochs=3, train_examples=100, batch_size=50)))
     with pytest.raises(NasbenchError, match="unknown dataset 'cifar10'"):
-        build("mlp", dataset="cifar10", seeds=[0], epochs=2, out=out, workers=1, schedule=TINY)
+        build(BuildRequest("mlp", dataset="cifar10", seeds=[0], epochs=2, out=out, workers=1, schedule=TINY))
     with pytest.raises(NasbenchError, match="cannot train the space 'nbgraph'"):
-        build("nbgraph", dataset="mnist1d", seeds=[0], epochs=2, out=out, workers=1, schedule=TINY)
+        build(BuildRequest("nbgraph", dataset="mnist1d", seeds=[0], epochs=2, out=out, workers=1, schedule=TINY))
     process = _run(_cli("--seeds", "0", "--device", "cuda", "--out", str(tmp_path / "cuda.h5")))
     stdout, stderr = process.communicate(timeout=300)
     if not torch.cuda.is_available():

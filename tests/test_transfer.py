@@ -12,10 +12,9 @@ import pytest
 import nasbench
 from nasbench.benchmark import Benchmark
 from nasbench.errors import NasbenchError
-from nasbench.planning import RunSpec, labels, plan
-from nasbench.presets import Entry
 from nasbench.simulate import run
 from nasbench.strategies._transfer import greedy_portfolio
+from nasbench.study import Entry, RunSpec, labels, plan
 from nasbench.table import Table
 from nasbench.transfer import PriorTask, prior_tasks
 

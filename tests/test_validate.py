@@ -12,7 +12,7 @@ import pytest
 import nasbench
 from nasbench.cli import main
 from nasbench.errors import NasbenchError
-from nasbench.planning import plan
+from nasbench.study import plan
 from nasbench.validate import check_budget, objective_names, penalty_weights
 
 

@@ -17,7 +17,7 @@ import nasbench  # noqa: E402
 from nasbench.errors import NasbenchError  # noqa: E402
 from nasbench.table import Split, Table  # noqa: E402
 from nasbench.train import store  # noqa: E402
-from nasbench.train.builder import build  # noqa: E402
+from nasbench.train.builder import BuildRequest, build  # noqa: E402
 from nasbench.train.data import load_mnist1d  # noqa: E402
 from nasbench.train.proxies import proxies  # noqa: E402
 from nasbench.train.schedule import Schedule  # noqa: E402
@@ -32,8 +32,8 @@ def _build(tmp_path: Path, archs: list[str], seeds: list[int]) -> Path:
     listing = tmp_path / "archs.txt"
     listing.write_text("\n".join(archs) + "\n")
     out = tmp_path / "toy.h5"
-    build("mlp", dataset="mnist1d", seeds=seeds, epochs=2, out=out, archs_file=listing, workers=1, schedule=TINY,
-          progress=False)
+    build(BuildRequest("mlp", dataset="mnist1d", seeds=seeds, epochs=2, out=out, archs_file=listing, workers=1,
+                       schedule=TINY, progress=False))
     return out
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from nasbench.errors import NasbenchError
 from nasbench.importers.registry import Importer, ImportOptions, register_importer
 from nasbench.importers.unpickle import NUMPY_ARRAYS, NUMPY_SCALARS, restricted_load
-from nasbench.table import MetricInfo, Split, Table, write_table
+from nasbench.table import MetricInfo, Split, Table, TableContents, write_table
 
 #: numpy scalars and arrays: the globals the HW-NAS-Bench pickle needs
 HWNAS_GLOBALS = NUMPY_SCALARS | NUMPY_ARRAYS
@@ -139,12 +139,13 @@ def _write(table: Table, measured: dict[str, np.ndarray], dataset: str, source: 
                   "hardware_note": "device metrics are one measurement per architecture, repeated along seeds "
                                    "and fidelities", "joined_onto": f"{table.name} (checksum {table.checksum})"})
     out = out_dir / f"{name}.h5"
-    write_table(out, name=name, space=table.space, archs=list(table.archs), codes=codes, seeds=table.seeds.tolist(),
-                fidelities=table.fidelities.tolist(), fidelity_unit=table.fidelity_unit, metrics=metrics,
-                source=f"{table.attrs.get('source', '')}; HW-NAS-Bench {source.name}",
-                licence=f"{table.attrs.get('licence', '')}; MIT (HW-NAS-Bench)", version=table.attrs.get("version", ""),
-                search_metric=table.search_metric or None, test_metric=table.test_metric or None,
-                cost_metric=table.cost_metric, cost_model=table.cost_model, extra=extra, attrs=attrs)
+    write_table(out, TableContents(
+        name=name, space=table.space, archs=list(table.archs), codes=codes, seeds=table.seeds.tolist(),
+        fidelities=table.fidelities.tolist(), fidelity_unit=table.fidelity_unit, metrics=metrics,
+        source=f"{table.attrs.get('source', '')}; HW-NAS-Bench {source.name}",
+        licence=f"{table.attrs.get('licence', '')}; MIT (HW-NAS-Bench)", version=table.attrs.get("version", ""),
+        search_metric=table.search_metric or None, test_metric=table.test_metric or None,
+        cost_metric=table.cost_metric, cost_model=table.cost_model, extra=extra, attrs=attrs))
     return out
 
 

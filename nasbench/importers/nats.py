@@ -59,7 +59,7 @@ from nasbench.importers.nats_arrays import Scratch, TableBuilder, metric_info
 from nasbench.importers.registry import Importer, ImportOptions, register_importer
 from nasbench.importers.unpickle import NUMPY_SCALARS, ORDERED_DICT, restricted_loads
 from nasbench.spaces.base import Space
-from nasbench.table import MetricInfo, write_table
+from nasbench.table import MetricInfo, TableContents, write_table
 
 #: globals a NATS-Bench pickle needs: ordered dicts and numpy scalars (the latency lists)
 NATS_GLOBALS = ORDERED_DICT | NUMPY_SCALARS
@@ -185,6 +185,41 @@ def table_name(prefix: str, dataset: str, hp: str) -> str:
     return f"{prefix}-{dataset.lower()}-hp{hp}"
 
 
+@dataclass
+class _Builders:
+    """The table builder of each (dataset, schedule), made when the first record of it is read."""
+
+    scratch: Scratch
+    n_rows: int
+    tables: dict[tuple[str, str], TableBuilder] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Conversion:
+    """What every table of one conversion shares: its flavour, where it goes, its rows and its source."""
+
+    flavour: Flavour
+    out_dir: Path
+    archs: list[str]
+    indexes: list[int]
+    version: str
+    source: str
+    partial: bool
+
+    def attrs(self) -> dict[str, Any]:
+        """The provenance attributes every table of the conversion carries."""
+        flavour = self.flavour
+        return {"benchmark": flavour.benchmark, "archive": self.version, "source_file": self.source,
+                "partial": self.partial, "n_space_archs": flavour.n_archs, "n_rows": len(self.indexes),
+                "code_note": f"code = the architecture's index in the {flavour.space_name} space",
+                "fidelity_note": "fidelity = 1-based epoch of the schedule (source epoch + 1)"}
+
+    @property
+    def space(self) -> str:
+        """The space of the tables: a partial source indexes a subset of the flavour's space."""
+        return f"{self.flavour.space_name}-subset" if self.partial else self.flavour.space_name
+
+
 def convert_records(records: Iterable[tuple[int, Any]], *, archs: list[str], indexes: list[int], flavour: Flavour,
                     out_dir: str | Path, version: str, source: str, progress: bool = False) -> list[Path]:
     """Fill every (dataset, schedule) table from ``(index, {hp: ArchResults state})`` records and write
@@ -194,7 +229,7 @@ def convert_records(records: Iterable[tuple[int, Any]], *, archs: list[str], ind
     space = flavour.make_space()
     row_of = {index: row for row, index in enumerate(indexes)}
     scratch = Scratch(out_dir)
-    builders: dict[tuple[str, str], TableBuilder] = {}
+    builders = _Builders(scratch, len(indexes))
     try:
         for index, state in tqdm(records, total=len(indexes), desc=f"{flavour.kind} records", unit="arch",
                                  disable=not progress):
@@ -210,25 +245,23 @@ def convert_records(records: Iterable[tuple[int, Any]], *, archs: list[str], ind
                 if hp not in flavour.schedules:
                     raise NasbenchError(f"{where} has a schedule {hp_key!r}; {flavour.kind} knows "
                                         f"{', '.join(flavour.hp_names or flavour.schedules)}")
-                _fill_arch(builders, scratch, len(indexes), arch_results, row_of[index], index, hp, archs[index],
-                           f"{where}, hp {hp}")
-        partial = len(indexes) < flavour.n_archs
-        written = []
-        for (dataset, hp), builder in sorted(builders.items()):
-            written.append(_write(builder, out_dir, dataset, hp, archs, indexes, flavour, version, source, partial))
+                _fill_arch(builders, arch_results, row_of[index], index, hp, archs[index], f"{where}, hp {hp}")
+        conversion = _Conversion(flavour=flavour, out_dir=out_dir, archs=archs, indexes=indexes, version=version,
+                                 source=source, partial=len(indexes) < flavour.n_archs)
+        written = [_write(builder, conversion, dataset, hp)
+                   for (dataset, hp), builder in sorted(builders.tables.items())]
         for dataset, (search_dataset, report_set) in PAPER.items():
-            low, high = builders.get((search_dataset, "12")), builders.get((dataset, "200"))
+            low, high = builders.tables.get((search_dataset, "12")), builders.tables.get((dataset, "200"))
             if flavour.kind != "nats-sss" and low is not None and high is not None:
-                written.append(_write_paper(low, high, out_dir, dataset, search_dataset, report_set, archs, indexes,
-                                            flavour, version, source, partial))
+                written.append(_write_paper(low, high, conversion, dataset, search_dataset, report_set))
         return written
     finally:
-        builders.clear()
+        builders.tables.clear()
         scratch.close()
 
 
-def _fill_arch(builders: dict[tuple[str, str], TableBuilder], scratch: Scratch, n_rows: int, arch_results: Any,
-               row: int, index: int, hp: str, arch_str: str, where: str) -> None:
+def _fill_arch(builders: _Builders, arch_results: Any, row: int, index: int, hp: str, arch_str: str,
+               where: str) -> None:
     if not isinstance(arch_results, Mapping) or "all_results" not in arch_results:
         raise NasbenchError(f"{where} is not an ArchResults state (no all_results)")
     if "arch_index" in arch_results and int(arch_results["arch_index"]) != index:
@@ -242,52 +275,42 @@ def _fill_arch(builders: dict[tuple[str, str], TableBuilder], scratch: Scratch, 
         dataset, seed = str(key[0]), int(key[1])
         if dataset not in DATASETS:
             raise NasbenchError(f"{where} has results for an unknown dataset {dataset!r}")
-        builder = builders.get((dataset, hp))
+        builder = builders.tables.get((dataset, hp))
         if builder is None:
             epochs = int(result.get("epochs", 0)) if isinstance(result, Mapping) else 0
             if epochs <= 0:
                 raise NasbenchError(f"{where}, {dataset} seed {seed} does not say how many epochs it ran")
-            builder = builders[(dataset, hp)] = TableBuilder(scratch, n_rows, epochs, dataset_seed.get(dataset, [seed]))
+            builder = builders.tables[(dataset, hp)] = TableBuilder(builders.scratch, builders.n_rows, epochs,
+                                                                    dataset_seed.get(dataset, [seed]))
         if not isinstance(result, Mapping):
             raise NasbenchError(f"{where}, {dataset} seed {seed} is not a ResultsCount state")
         builder.fill(row, seed, result, f"{where}, {dataset} seed {seed}")
 
 
-def _common_attrs(flavour: Flavour, version: str, source: str, partial: bool, indexes: list[int]) -> dict[str, Any]:
-    attrs: dict[str, Any] = {"benchmark": flavour.benchmark, "archive": version, "source_file": source,
-                             "partial": partial, "n_space_archs": flavour.n_archs, "n_rows": len(indexes),
-                             "code_note": f"code = the architecture's index in the {flavour.space_name} space",
-                             "fidelity_note": "fidelity = 1-based epoch of the schedule (source epoch + 1)"}
-    return attrs
-
-
-def _space_name(flavour: Flavour, partial: bool) -> str:
-    return f"{flavour.space_name}-subset" if partial else flavour.space_name
-
-
-def _write(builder: TableBuilder, out_dir: Path, dataset: str, hp: str, archs: list[str], indexes: list[int],
-           flavour: Flavour, version: str, source: str, partial: bool) -> Path:
+def _write(builder: TableBuilder, conversion: _Conversion, dataset: str, hp: str) -> Path:
+    flavour, version, indexes = conversion.flavour, conversion.version, conversion.indexes
     name = table_name(flavour.prefix, dataset, hp)
-    path = out_dir / f"{name}.h5"
+    path = conversion.out_dir / f"{name}.h5"
     metrics = {metric: (array, metric_info(metric)) for metric, array in sorted(builder.arrays.items())}
     search = "valid_accuracy" if "valid_accuracy" in metrics else None
     test = next((name for name in ("test_accuracy", "ori_test_accuracy") if name in metrics), None)
-    attrs = _common_attrs(flavour, version, source, partial, indexes)
+    attrs = conversion.attrs()
     attrs.update({"dataset": dataset, "hp": hp, "epochs": builder.n_epochs,
                   "seed_note": "each seed column is one training run with that seed",
                   "metric_note": "valid_* = x-valid, test_* = x-test, ori_test_* = ori-test; NaN = not in the source"})
-    write_table(path, name=name, space=_space_name(flavour, partial), archs=[archs[i] for i in indexes],
-                codes=indexes, seeds=builder.seeds, fidelities=np.arange(1, builder.n_epochs + 1, dtype=float).tolist(),
-                fidelity_unit="epochs", metrics=metrics, source=f"{flavour.benchmark}, archive {version}",
-                licence=LICENCE, version=version, search_metric=search, test_metric=test,
-                cost_metric="train_time" if "train_time" in metrics else "",
-                cost_model="" if "train_time" in metrics else "the source holds no training time", attrs=attrs)
+    write_table(path, TableContents(
+        name=name, space=conversion.space, archs=[conversion.archs[i] for i in indexes], codes=indexes,
+        seeds=builder.seeds, fidelities=np.arange(1, builder.n_epochs + 1, dtype=float).tolist(),
+        fidelity_unit="epochs", metrics=metrics, source=f"{flavour.benchmark}, archive {version}",
+        licence=LICENCE, version=version, search_metric=search, test_metric=test,
+        cost_metric="train_time" if "train_time" in metrics else "",
+        cost_model="" if "train_time" in metrics else "the source holds no training time", attrs=attrs))
     return path
 
 
-def _write_paper(low: TableBuilder, high: TableBuilder, out_dir: Path, dataset: str, search_dataset: str,
-                 report_set: str, archs: list[str], indexes: list[int], flavour: Flavour, version: str, source: str,
-                 partial: bool) -> Path:
+def _write_paper(low: TableBuilder, high: TableBuilder, conversion: _Conversion, dataset: str, search_dataset: str,
+                 report_set: str) -> Path:
+    flavour, version, indexes = conversion.flavour, conversion.version, conversion.indexes
     name = f"{flavour.prefix}-{dataset.lower()}-paper"
     shape = (len(indexes), len(low.seeds), low.n_epochs)
     nan = np.full(shape, np.nan, dtype=np.float32)
@@ -307,7 +330,7 @@ def _write_paper(low: TableBuilder, high: TableBuilder, out_dir: Path, dataset: 
             mean = np.nanmean(values[:, :, -1], axis=1).astype(np.float32)
             metrics[metric] = (np.broadcast_to(mean[:, None, None], shape).copy(), metric_info(metric))
     set_label = {"ori_test": "ori-test", "test": "x-test"}[report_set]
-    attrs = _common_attrs(flavour, version, source, partial, indexes)
+    attrs = conversion.attrs()
     attrs.update({
         "dataset": dataset, "convention": "search on hp 12 validation, report hp 200 test (NATS-Bench papers)",
         "search_source": f"{search_dataset} hp 12 x-valid "
@@ -317,13 +340,13 @@ def _write_paper(low: TableBuilder, high: TableBuilder, out_dir: Path, dataset: 
         "search_cost_note": "search_cost = cumulative hp-12 training time + one x-valid evaluation pass at that epoch",
         "seed_note": f"seeds are the hp-12 seeds of {search_dataset}; test_* is a seed mean at hp 200",
     })
-    write_table(out_dir / f"{name}.h5", name=name, space=_space_name(flavour, partial),
-                archs=[archs[i] for i in indexes], codes=indexes, seeds=low.seeds,
-                fidelities=np.arange(1, low.n_epochs + 1, dtype=float).tolist(), fidelity_unit="epochs",
-                metrics=metrics,
-                source=f"{flavour.benchmark}, archive {version}", licence=LICENCE, version=version,
-                search_metric="valid_accuracy", test_metric="test_accuracy", cost_metric="search_cost", attrs=attrs)
-    return out_dir / f"{name}.h5"
+    path = conversion.out_dir / f"{name}.h5"
+    write_table(path, TableContents(
+        name=name, space=conversion.space, archs=[conversion.archs[i] for i in indexes], codes=indexes,
+        seeds=low.seeds, fidelities=np.arange(1, low.n_epochs + 1, dtype=float).tolist(), fidelity_unit="epochs",
+        metrics=metrics, source=f"{flavour.benchmark}, archive {version}", licence=LICENCE, version=version,
+        search_metric="valid_accuracy", test_metric="test_accuracy", cost_metric="search_cost", attrs=attrs))
+    return path
 
 
 def convert(kind: str, path: str | Path, out_dir: str | Path, *, progress: bool = False) -> list[Path]:

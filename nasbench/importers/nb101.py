@@ -37,7 +37,7 @@ from nasbench.errors import NasbenchError
 from nasbench.importers.registry import Importer, ImportOptions, register_importer
 from nasbench.importers.tfrecord import as_double, as_int32, decode_message, open_tfrecord, read_records
 from nasbench.spaces import nb101 as space_module
-from nasbench.table import MetricInfo, Split, write_table
+from nasbench.table import MetricInfo, Split, TableContents, write_table
 
 BUDGETS = (4, 12, 36, 108)
 N_REPEATS = 3
@@ -191,16 +191,17 @@ def _write(arrays: _Arrays, path: Path, out_dir: Path, n_records: int) -> Path:
     space = space_module.Nb101Space()
     archs = [space.encode(space_module.arch_of_code(int(code))) for code in codes]
     out = out_dir / f"{name}.h5"
-    write_table(out, name=name, space="nb101", archs=archs, codes=codes, seeds=list(range(N_REPEATS)),
-                fidelities=[float(BUDGETS[i]) for i in budgets], fidelity_unit="epochs", metrics=metrics,
-                source=SOURCE, licence=LICENCE, version=path.name, search_metric="valid_accuracy",
-                test_metric="test_accuracy", cost_metric="train_time", extra={"module_hash": hashes[order]},
-                attrs={"dataset": "cifar10", "source_file": path.name, "n_records": n_records,
-                       "partial": n_rows < space_module.N_GRAPHS, "n_space_archs": space_module.N_GRAPHS,
-                       "seed_note": "seeds 0, 1, 2 = the source's three repeats, in file order",
-                       "fidelity_note": "fidelity = epoch budget of a separate run (its schedule ends there); "
-                                        "halfway_* = the same run at half its budget",
-                       "code_note": "rows sorted by module hash (extra/module_hash); code packs the genes"})
+    write_table(out, TableContents(
+        name=name, space="nb101", archs=archs, codes=codes, seeds=list(range(N_REPEATS)),
+        fidelities=[float(BUDGETS[i]) for i in budgets], fidelity_unit="epochs", metrics=metrics,
+        source=SOURCE, licence=LICENCE, version=path.name, search_metric="valid_accuracy",
+        test_metric="test_accuracy", cost_metric="train_time", extra={"module_hash": hashes[order]},
+        attrs={"dataset": "cifar10", "source_file": path.name, "n_records": n_records,
+               "partial": n_rows < space_module.N_GRAPHS, "n_space_archs": space_module.N_GRAPHS,
+               "seed_note": "seeds 0, 1, 2 = the source's three repeats, in file order",
+               "fidelity_note": "fidelity = epoch budget of a separate run (its schedule ends there); "
+                                "halfway_* = the same run at half its budget",
+               "code_note": "rows sorted by module hash (extra/module_hash); code packs the genes"}))
     return out
 
 

@@ -22,7 +22,7 @@ from nasbench.errors import NasbenchError, install_hint, shorten
 from nasbench.importers.registry import Importer, ImportOptions, register_importer
 from nasbench.importers.unpickle import NUMPY_SCALARS, restricted_load
 from nasbench.spaces import nbgraph
-from nasbench.table import MetricInfo, Split, write_table
+from nasbench.table import MetricInfo, Split, TableContents, write_table
 
 DATASETS = ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins")
 SOURCE = "NAS-Bench-Graph light tables (Qin et al., NeurIPS 2022), package nas-bench-graph"
@@ -76,8 +76,8 @@ def convert(dataset: str, out: Path, *, space: nbgraph.NbGraphSpace | None = Non
         values = np.array([float(records[int(k)][field]) for k in row_keys], dtype=np.float64)
         metrics[metric] = (values.reshape(-1, 1, 1), MetricInfo(metric, split, unit, higher))
     archs = [_canonical_string(int(k)) for k in row_keys]
-    return write_table(
-        out, name=f"nbgraph-{dataset}", space=space.name, archs=archs, codes=row_keys, seeds=[-1],
+    return write_table(out, TableContents(
+        name=f"nbgraph-{dataset}", space=space.name, archs=archs, codes=row_keys, seeds=[-1],
         fidelities=[1.0], fidelity_unit="final",
         metrics=metrics, source=SOURCE, licence=LICENCE, version=f"nas-bench-graph {package_version()}",
         search_metric=f"valid_{quantity}", test_metric=f"test_{quantity}",
@@ -86,7 +86,7 @@ def convert(dataset: str, out: Path, *, space: nbgraph.NbGraphSpace | None = Non
         attrs={"dataset": dataset, "seed_note": "seed -1: the single value the source reports",
                "fidelity_note": "the light tables hold only the end of training (fidelity 1 = final)",
                "code_note": "code = the package's Arch(link, ops).valid_hash()"},
-    )
+    ))
 
 
 @register_importer

@@ -16,7 +16,7 @@ Example:
 from importlib import import_module
 from typing import Any
 
-# re-exported lazily (PEP 562): the CLI imports nasbench.compare_cli at start-up, and scipy.stats alone
+# re-exported lazily (PEP 562): the CLI imports nasbench.study.cli at start-up, and scipy.stats alone
 # would add about two seconds to every `nasbench` command
 _EXPORTS = {"aggregate": "anytime", "anytime": "anytime", "final": "anytime", "runs_frame": "anytime",
             "average_rank": "ranks", "critical_difference": "stats", "final_table": "stats", "regression": "stats"}

@@ -1,6 +1,6 @@
 """Multi-fidelity strategies against random search at equal simulated time: a report section.
 
-The unit of time is the table's median cost of one full training (:func:`nasbench.planning.time_unit`,
+The unit of time is the table's median cost of one full training (:func:`nasbench.study.time_unit`,
 handed in by the study driver). Every strategy runs once per seed up to the largest budget; because no
 strategy sees its budget, the run's state at an earlier time is that of a shorter run, so one run gives
 every smaller budget too. At each budget the table lists the median (and quartiles) of the test regret

@@ -18,6 +18,7 @@ import html
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,6 @@ import numpy as np
 import pandas as pd
 
 from nasbench.errors import NasbenchError
-from nasbench.presets import DEFAULT_SECTIONS
 from nasbench.report import (  # noqa: F401  (each module registers its sections)
     across,
     equal_time,
@@ -35,6 +35,7 @@ from nasbench.report import (  # noqa: F401  (each module registers its sections
 from nasbench.report.anytime import STATISTICS, final
 from nasbench.report.figures import colours
 from nasbench.report.sections import SECTIONS, ReportData, Section, check_sections
+from nasbench.study.presets import DEFAULT_SECTIONS
 from nasbench.trace import TraceMeta
 
 
@@ -98,47 +99,74 @@ def budget_text(metas: Sequence[TraceMeta]) -> str:
     return "; ".join(part for part in parts if part)
 
 
-def write_report(out: str | os.PathLike, runs: pd.DataFrame, metas: Sequence[TraceMeta], *,
-                 statistic: str = "median", command: str = "", title: str = "nasbench comparison",
-                 alpha: float = 0.05, sections: Sequence[str] = DEFAULT_SECTIONS,
-                 time_unit: Mapping[str, float] | None = None, time_budgets: Sequence[float] = (),
-                 area: tuple[float, float] | None = None, libraries: Mapping[str, str] | None = None,
-                 fronts: Mapping[str, Any] | None = None) -> list[Path]:
-    """Write the registered ``sections`` (:data:`nasbench.report.sections.SECTIONS`, in the order given)
-    into ``out`` as figures, ``report.md`` and ``index.html``; return the paths written.
+@dataclass(frozen=True)
+class ReportSettings:
+    """How a report reads and shows its runs: the registered ``sections`` in order
+    (:data:`nasbench.report.sections.SECTIONS`), the curves' ``statistic`` and the tests' ``alpha``,
+    and the page's header (``title``, ``command``, ``libraries``: name -> version, as a study header
+    records them). ``time_unit`` (simulated seconds of one full training per benchmark),
+    ``time_budgets`` and ``area`` (in trainings) are read by the ``equal-time`` section; ``fronts``
+    (``nasbench.pareto.FrontData`` per benchmark) by the ``pareto-front`` section.
 
-    ``time_unit`` (simulated seconds of one full training per benchmark), ``time_budgets`` and ``area``
-    (in trainings) are read by the ``equal-time`` section; ``libraries`` (name -> version, as a study
-    header records them) goes into the page's header; ``fronts`` (``nasbench.pareto.FrontData`` per
-    benchmark) are read by the ``pareto-front`` section.
+    Example:
+        >>> ReportSettings(sections=("final",), statistic="mean").alpha
+        0.05
     """
-    if statistic not in STATISTICS:
-        raise NasbenchError(f"the statistic must be one of {', '.join(STATISTICS)}, not {statistic!r}")
-    check_sections(sections)
+
+    sections: Sequence[str] = DEFAULT_SECTIONS
+    statistic: str = "median"
+    alpha: float = 0.05
+    title: str = "nasbench comparison"
+    command: str = ""
+    libraries: Mapping[str, str] | None = None
+    time_unit: Mapping[str, float] | None = None
+    time_budgets: Sequence[float] = ()
+    area: tuple[float, float] | None = None
+    fronts: Mapping[str, Any] | None = None
+
+
+def write_report(out: str | os.PathLike, runs: pd.DataFrame, metas: Sequence[TraceMeta],
+                 settings: ReportSettings | None = None, **fields: Any) -> list[Path]:
+    """Write the report of ``runs`` (a runs frame) and their ``metas`` into ``out`` as figures,
+    ``report.md`` and ``index.html``; return the paths written. ``settings`` (a :class:`ReportSettings`),
+    or its fields as keywords (``sections=("final",)``; with ``settings``, they replace its fields), say
+    which sections and how.
+    """
+    settings = ReportSettings(**fields) if settings is None else replace(settings, **fields)
+    if settings.statistic not in STATISTICS:
+        raise NasbenchError(f"the statistic must be one of {', '.join(STATISTICS)}, not {settings.statistic!r}")
+    check_sections(settings.sections)
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise NasbenchError(f"cannot create report directory {out}: {exc.strerror or exc}") from None
-    report = ReportData(runs, final(runs), metas, out, statistic, alpha, colours(list(runs["strategy"].unique())),
-                        dict(time_unit or {}), tuple(float(t) for t in time_budgets), area,
-                        fronts=dict(fronts or {}))
-    written = [section for name in sections if (section := SECTIONS[name](report)) is not None]
+    report = ReportData(runs, final(runs), metas, out, settings.statistic, settings.alpha,
+                        colours(list(runs["strategy"].unique())), dict(settings.time_unit or {}),
+                        tuple(float(t) for t in settings.time_budgets), settings.area,
+                        fronts=dict(settings.fronts or {}))
+    written = [section for name in settings.sections if (section := SECTIONS[name](report)) is not None]
+    header = _header(metas, settings)
+    return [*report.written, _write_markdown(out / "report.md", settings.title, header, written),
+            _write_html(out / "index.html", settings.title, header, written)]
 
+
+def _header(metas: Sequence[TraceMeta], settings: ReportSettings) -> list[tuple[str, str]]:
+    """The page's header: what made the report, and the facts that reproduce the study."""
     facts = provenance(metas)
     header = [
-        ("command", command or "(library call)"),
+        ("command", settings.command or "(library call)"),
         ("package version", ", ".join(facts["versions"])),
         ("benchmarks (table checksum)", "; ".join(f"{b} ({', '.join(c)})" for b, c in facts["benchmarks"].items())),
         ("strategies (options)", "; ".join(f"{s} {' / '.join(o)}" for s, o in facts["strategies"].items())),
         ("seeds", _seed_text(facts["seeds"])),
         ("budget", budget_text(metas)),
-        ("aggregation", STATISTICS[statistic]),
+        ("aggregation", STATISTICS[settings.statistic]),
     ]
-    if libraries:
-        header.insert(2, ("libraries", ", ".join(f"{name} {version}" for name, version in libraries.items())))
-    return [*report.written, _write_markdown(out / "report.md", title, header, written),
-            _write_html(out / "index.html", title, header, written)]
+    if settings.libraries:
+        libraries = ", ".join(f"{name} {version}" for name, version in settings.libraries.items())
+        header.insert(2, ("libraries", libraries))
+    return header
 
 
 def _write_markdown(path: Path, title: str, header: list[tuple[str, str]], sections: list[Section]) -> Path:

@@ -14,8 +14,8 @@ Example (a two-entry table; the CLI is ``nasbench build mlp --dataset mnist1d --
     >>> folder = tempfile.mkdtemp()
     >>> archs = os.path.join(folder, "archs.txt")
     >>> _ = open(archs, "w").write("layers=1,width=16,act=relu,dropout=0,lr=0.01\\n")
-    >>> summary = build("mlp", dataset="mnist1d", seeds=[0], epochs=2, out=os.path.join(folder, "t.h5"),
-    ...                 archs_file=archs, workers=1, progress=False)
+    >>> summary = build(BuildRequest("mlp", dataset="mnist1d", seeds=[0], epochs=2, out=os.path.join(folder, "t.h5"),
+    ...                              archs_file=archs, workers=1, progress=False))
     >>> summary.trained, summary.remaining
     (1, 0)
 """
@@ -29,7 +29,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from multiprocessing.pool import Pool
 from pathlib import Path
+from typing import Any
 
 from nasbench.errors import NasbenchError
 from nasbench.spaces.trainable import TrainableSpace, trainable
@@ -124,61 +126,62 @@ def _train_one(job: tuple[str, int, int, Schedule, str, str, bool]) -> store.Ent
     return store.Entry(row, seed, result, scores)
 
 
-def build(space_name: str, *, dataset: str, seeds: Sequence[int], epochs: int, out: str | os.PathLike,
-          archs_file: str | os.PathLike | None = None, device: str = "cpu", workers: int | None = None,
-          chunk: int = 16, schedule: Schedule | None = None, command: str = "", progress: bool = True,
-          limit: int | None = None) -> BuildSummary:
-    """Train what the table at ``out`` lacks among ``archs_file`` (default: every row) x ``seeds``.
+@dataclass(frozen=True)
+class BuildRequest:
+    """What to build: the table at ``out`` of the space named ``space``, trained on ``dataset`` with
+    ``seeds`` for ``epochs`` epochs, and how.
 
-    ``schedule`` overrides the default :class:`Schedule` (its ``epochs`` must equal ``epochs``);
-    ``limit`` stops after that many entries (for tests and timing runs).
+    ``archs_file`` lists the architectures to train (default: every row of the space); ``schedule``
+    overrides the default :class:`Schedule` (its ``epochs`` must equal ``epochs``); ``workers`` defaults
+    to one per CPU (one on a GPU); each ``chunk`` of entries is stored before the next is trained;
+    ``command`` is recorded in the table (default: this process's command line); ``limit`` stops after
+    that many entries (for tests and timing runs).
     """
-    started = time.time()
-    space = table_space(space_name)
-    if dataset not in DATASETS:
-        raise NasbenchError(f"unknown dataset {dataset!r}; the builder trains on: {', '.join(DATASETS)}")
-    if not seeds or len(set(seeds)) != len(seeds) or any(int(s) < 0 for s in seeds):
-        raise NasbenchError(f"--seeds must list distinct non-negative integers, not {list(seeds)}")
-    schedule = schedule or Schedule(epochs=epochs)
-    if schedule.epochs != epochs:
-        raise NasbenchError(f"the schedule has {schedule.epochs} epochs but --epochs is {epochs}")
-    if chunk < 1:
-        raise NasbenchError(f"--chunk must be at least 1, not {chunk}")
-    from nasbench.train.trainer import check_device
 
-    check_device(device)
-    if schedule.clock == "process" and device != "cpu":
-        raise NasbenchError("--clock process measures CPU time; a CUDA build needs the wall clock")
-    rows = read_archs(archs_file, space) if archs_file is not None else list(range(space.size))
-    out = Path(out)
-    command = command or " ".join(sys.argv)
+    space: str
+    dataset: str
+    seeds: Sequence[int]
+    epochs: int
+    out: str | os.PathLike
+    archs_file: str | os.PathLike | None = None
+    device: str = "cpu"
+    workers: int | None = None
+    chunk: int = 16
+    schedule: Schedule | None = None
+    command: str = ""
+    progress: bool = True
+    limit: int | None = None
+
+
+def build(request: BuildRequest) -> BuildSummary:
+    """Train what the table at ``request.out`` lacks among the requested architectures x seeds."""
+    started = time.time()
+    space = table_space(request.space)
+    schedule = _checked_schedule(request)
+    rows = read_archs(request.archs_file, space) if request.archs_file is not None else list(range(space.size))
+    out, seeds, device, chunk = Path(request.out), request.seeds, request.device, request.chunk
+    command = request.command or " ".join(sys.argv)
     with store.locked(out):
         if out.exists():
             table = Table.open(out, verify="full")
-            check_compatible(table, space, dataset, schedule, device)
+            check_compatible(table, space, request.dataset, schedule, device)
             store.add_seeds(out, space, seeds)
         else:
-            store.create(out, space, dataset=dataset, seeds=seeds, schedule=schedule, command=command, device=device)
-    workers = workers or (1 if device != "cpu" else os.cpu_count() or 1)
+            store.create(out, space, dataset=request.dataset, seeds=seeds, schedule=schedule, command=command,
+                         device=device)
+    workers = request.workers or (1 if device != "cpu" else os.cpu_count() or 1)
     todo = store.missing(out, rows, seeds)
     with_proxies = store.has_proxies(Table.open(out, verify="none"))  # older tables: set_proxies adds them
-    if limit is not None:
-        todo = todo[:limit]
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(todo), desc=out.stem, unit="run", smoothing=0.02)
+    if request.limit is not None:
+        todo = todo[:request.limit]
+    bar = _progress_bar(len(todo), out.stem) if request.progress else None
     trained = 0
-    context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch thread pools
-    in_process = workers == 1 and (device != "cpu" or numerics.is_pinned(schedule.cpu_kernels))
-    pool = None if in_process else context.Pool(workers, initializer=_worker_init,
-                                                initargs=(schedule.cpu_kernels, schedule.threads))
+    pool = _pool(workers, device, schedule)
     try:
         for first in range(0, len(todo), chunk):
             wanted = set(store.missing(out, rows, seeds))  # another builder may have stored some meanwhile
-            jobs = [(space_name, r, s, schedule, device, dataset, with_proxies) for r, s in todo[first:first + chunk]
-                    if (r, s) in wanted]
+            jobs = [(request.space, r, s, schedule, device, request.dataset, with_proxies)
+                    for r, s in todo[first:first + chunk] if (r, s) in wanted]
             entries = pool.map(_train_one, jobs, chunksize=1) if pool is not None else [_train_one(j) for j in jobs]
             record = store.build_record(command, started, device, workers, trained + len(entries))
             trained += store.append(out, space, entries, build=record)
@@ -193,3 +196,38 @@ def build(space_name: str, *, dataset: str, seeds: Sequence[int], epochs: int, o
     table = Table.open(out, verify="none")
     table_missing = len(store.missing(out, range(space.size), table.seeds.tolist()))
     return BuildSummary(out, trained, remaining, time.time() - started, table_missing)
+
+
+def _checked_schedule(request: BuildRequest) -> Schedule:
+    """The schedule to train under, once every argument of ``request`` but the space is checked."""
+    dataset, seeds, epochs, device = request.dataset, request.seeds, request.epochs, request.device
+    if dataset not in DATASETS:
+        raise NasbenchError(f"unknown dataset {dataset!r}; the builder trains on: {', '.join(DATASETS)}")
+    if not seeds or len(set(seeds)) != len(seeds) or any(int(s) < 0 for s in seeds):
+        raise NasbenchError(f"--seeds must list distinct non-negative integers, not {list(seeds)}")
+    schedule = request.schedule or Schedule(epochs=epochs)
+    if schedule.epochs != epochs:
+        raise NasbenchError(f"the schedule has {schedule.epochs} epochs but --epochs is {epochs}")
+    if request.chunk < 1:
+        raise NasbenchError(f"--chunk must be at least 1, not {request.chunk}")
+    from nasbench.train.trainer import check_device
+
+    check_device(device)
+    if schedule.clock == "process" and device != "cpu":
+        raise NasbenchError("--clock process measures CPU time; a CUDA build needs the wall clock")
+    return schedule
+
+
+def _pool(workers: int, device: str, schedule: Schedule) -> Pool | None:
+    """Worker processes pinned to the schedule's kernels, or ``None`` where this process trains itself
+    (one worker, and this process is pinned or trains on a GPU)."""
+    if workers == 1 and (device != "cpu" or numerics.is_pinned(schedule.cpu_kernels)):
+        return None
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch thread pools
+    return context.Pool(workers, initializer=_worker_init, initargs=(schedule.cpu_kernels, schedule.threads))
+
+
+def _progress_bar(total: int, name: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=name, unit="run", smoothing=0.02)

@@ -88,11 +88,11 @@ def handler(args: argparse.Namespace) -> int:
         raise NasbenchError(f"--epochs must be at least 1, not {args.epochs}")
     schedule = schedule_of(args)
     numerics.pin(schedule.cpu_kernels)  # this process trains with one worker: pin before torch
-    from nasbench.train.builder import build
+    from nasbench.train.builder import BuildRequest, build
 
-    summary = build(args.space, dataset=args.dataset, seeds=args.seeds, epochs=args.epochs, out=args.out,
-                    archs_file=args.archs, device=args.device, workers=args.workers, chunk=args.chunk,
-                    schedule=schedule, limit=args.limit, command=_command(args))
+    summary = build(BuildRequest(args.space, dataset=args.dataset, seeds=args.seeds, epochs=args.epochs, out=args.out,
+                                 archs_file=args.archs, device=args.device, workers=args.workers, chunk=args.chunk,
+                                 schedule=schedule, limit=args.limit, command=_command(args)))
     print(f"{summary.path}: trained {summary.trained} entries in {summary.wall_seconds:.0f} s; "
           f"{summary.remaining} of those asked still missing; the table lacks {summary.table_missing} entries")
     return 0

@@ -251,22 +251,23 @@ def proxies(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mn
     scores: dict[str, float] = {}
     with numerics.backends(schedule.cpu_kernels):
         for name in names:
-            scores[name] = _score(space_, arch, name, text, seed=seed, schedule=schedule, x=x, y=y, timings=timings)
+            start = time.process_time()
+            scores[name] = _score(space_, arch, name, text, seed=seed, schedule=schedule, x=x, y=y)
+            if timings is not None:
+                timings[name] = time.process_time() - start  # building the network included
     return scores
 
 
 def _score(space: TrainableSpace, arch: Arch, name: str, text: str, *, seed: int, schedule: Schedule,
-           x: torch.Tensor, y: torch.Tensor, timings: dict[str, float] | None) -> float:
+           x: torch.Tensor, y: torch.Tensor) -> float:
+    """Proxy ``name`` of a fresh network of ``arch`` (NaN where it is not finite)."""
     from nasbench.train.trainer import _seed_of
 
-    start = time.process_time()
     dropout = torch.Generator().manual_seed(_seed_of(seed, text, "dropout"))
     model = recipe_for(space).build_model(arch, schedule, dropout)
     models.initialise(model, torch.Generator().manual_seed(_seed_of(seed, text, "init")))
     model.train()
     value = PROXIES[name](model, x, y, torch.Generator().manual_seed(_seed_of(seed, text, name)))
-    if timings is not None:
-        timings[name] = time.process_time() - start
     return value if math.isfinite(value) else math.nan
 
 

@@ -154,16 +154,16 @@ def _write(path: Path, table_attrs: dict, *, space: Space, seeds: Sequence[int],
     table_attrs = dict(table_attrs, partial=not complete,
                        n_trained=int(np.sum(~np.isnan(metrics["valid_accuracy"][:, :, -1]))),
                        n_live=int(live.sum()))
-    write_table(path, name=path.stem, space=space.name,
-                archs=[space.encode(space.arch_of_row(r)) for r in range(space.size)],
-                codes=trainable(space).row_codes(), seeds=list(seeds), fidelities=fidelities.tolist(),
-                fidelity_unit="epochs",
-                metrics={**{name: (metrics[name], METRICS[name]) for name in METRICS},
-                         **{name: (metrics[name].astype(np.float32), PROXY_METRICS[name])  # scores: 7 digits do
-                            for name in PROXY_METRICS if name in metrics}},
-                source=f"trained by nasbench ({table_attrs['dataset']}, {space.name} space)", licence=LICENCE,
-                version="1", search_metric="valid_accuracy", test_metric="test_accuracy", cost_metric="train_time",
-                cost_model=str(table_attrs.get("train_time", TRAIN_TIME_KIND)), extra=extra, attrs=table_attrs)
+    write_table(path, TableContents(
+        name=path.stem, space=space.name, archs=[space.encode(space.arch_of_row(r)) for r in range(space.size)],
+        codes=trainable(space).row_codes(), seeds=list(seeds), fidelities=fidelities.tolist(),
+        fidelity_unit="epochs",
+        metrics={**{name: (metrics[name], METRICS[name]) for name in METRICS},
+                 **{name: (metrics[name].astype(np.float32), PROXY_METRICS[name])  # scores: 7 digits do
+                    for name in PROXY_METRICS if name in metrics}},
+        source=f"trained by nasbench ({table_attrs['dataset']}, {space.name} space)", licence=LICENCE,
+        version="1", search_metric="valid_accuracy", test_metric="test_accuracy", cost_metric="train_time",
+        cost_model=str(table_attrs.get("train_time", TRAIN_TIME_KIND)), extra=extra, attrs=table_attrs))
 
 
 def create(path: str | os.PathLike, space: Space, *, dataset: str, seeds: Sequence[int], schedule: Schedule,

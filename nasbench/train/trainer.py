@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -95,6 +96,30 @@ def _recompute_batch_norm(model: nn.Module, x: torch.Tensor) -> None:
     model.eval()
 
 
+def _epoch(model: nn.Module, optimiser: torch.optim.Optimizer, rows: tuple[torch.Tensor, torch.Tensor],
+           order: torch.Tensor, batch: int, rate: Callable[[int], float], *,
+           first_step: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """One pass over the training ``rows`` (inputs, labels) in ``order``, step ``first_step`` onwards at
+    learning rate ``rate(step)``: the loss summed over the rows and the number predicted right."""
+    x_train, y_train = rows
+    loss_sum = torch.zeros((), device=x_train.device)
+    correct = torch.zeros((), dtype=torch.int64, device=x_train.device)
+    for step, first in enumerate(range(0, len(order), batch), start=first_step):
+        index = order[first:first + batch]
+        x, y = x_train[index], y_train[index]
+        for group in optimiser.param_groups:
+            group["lr"] = rate(step)
+        logits = model(x)
+        loss = nn.functional.cross_entropy(logits, y)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+        with torch.no_grad():
+            loss_sum += loss.detach() * len(y)
+            correct += (logits.argmax(1) == y).sum()
+    return loss_sum, correct
+
+
 def train(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mnist1d | None = None,
           device: str = "cpu") -> TrainResult:
     """Train ``arch`` of ``space`` with ``seed`` under ``schedule``; return its per-epoch curves.
@@ -153,29 +178,18 @@ def _train(space: Space, arch: Arch, *, seed: int, schedule: Schedule, data: Mni
     total_steps = schedule.epochs * steps_per_epoch
     curves = {name: np.full(schedule.epochs, np.nan) for name in CURVES}
     elapsed = 0.0
-    step = 0
+
+    def cosine(step: int) -> float:  # one cosine over every step of the schedule
+        return base_rate * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
+
     for epoch in range(schedule.epochs):
         model.train()
-        loss_sum = torch.zeros((), device=torch_device)
-        correct = torch.zeros((), dtype=torch.int64, device=torch_device)
         if torch_device.type == "cuda":
             torch.cuda.synchronize()
         start = clock()
         order = torch.randperm(n_train, generator=order_generator).to(torch_device)
-        for first in range(0, n_train, batch):
-            index = order[first:first + batch]
-            x, y = x_train[index], y_train[index]
-            for group in optimiser.param_groups:
-                group["lr"] = base_rate * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
-            logits = model(x)
-            loss = nn.functional.cross_entropy(logits, y)
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            with torch.no_grad():
-                loss_sum += loss.detach() * len(y)
-                correct += (logits.argmax(1) == y).sum()
-            step += 1
+        loss_sum, correct = _epoch(model, optimiser, (x_train, y_train), order, batch, cosine,
+                                   first_step=epoch * steps_per_epoch)
         if torch_device.type == "cuda":
             torch.cuda.synchronize()
         elapsed += clock() - start

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from nasbench.report.stats import critical_difference, holm, paired_wilcoxon, rankable_groups
-from nasbench.studyfile import StudyFile
+from nasbench.study import StudyFile
 
 study = StudyFile.read(sys.argv[1])
 budgets = [int(b) for b in sys.argv[2].split(",")]

@@ -50,7 +50,7 @@ class Preset:
     sections: tuple[str, ...] = DEFAULT_SECTIONS
     time_budgets: tuple[float, ...] = ()
     area: tuple[float, float] | None = None
-    leave_one_out: bool = False  # each benchmark's priors are the others (nasbench.planning.plan)
+    leave_one_out: bool = False  # each benchmark's priors are the others (nasbench.study.planning.plan)
 
 
 PRESETS: dict[str, Preset] = {preset.name: preset for preset in (

@@ -57,9 +57,11 @@ from typing import Any
 import numpy as np
 
 from nasbench.errors import NasbenchError
-from nasbench.planning import RunSpec
+from nasbench.study.planning import RunSpec
 from nasbench.trace import Trace, TraceMeta, regret
 
+#: the study file's name in a report directory (``nasbench compare --out DIR`` writes ``DIR/study.jsonl``)
+STUDY_NAME = "study.jsonl"
 STUDY_MAGIC = "nasbench-study"
 STUDY_FORMAT = 2
 READABLE_FORMATS = (1, 2)
@@ -286,6 +288,18 @@ class StudyFile:
 
 _HELD: set[Path] = set()  # the study locks this process holds (a nested hold of the same study is a no-op)
 _LOCK_READS = 20  # tries at reading a holder's note, which it writes just after taking the lock
+
+
+def study_path(path: str | os.PathLike) -> Path:
+    """The study file ``path`` names: itself, or :data:`STUDY_NAME` inside it for a directory.
+
+    Example:
+        >>> import tempfile
+        >>> study_path(tempfile.mkdtemp()).name
+        'study.jsonl'
+    """
+    path = Path(path)
+    return path / STUDY_NAME if path.is_dir() else path
 
 
 def lock_path(path: str | os.PathLike) -> Path:

@@ -22,7 +22,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any, cast
 
 from nasbench.errors import NasbenchError, Terminated, install_hint
-from nasbench.planning import RunSpec
+from nasbench.study.planning import RunSpec
 
 EXECUTORS = ("local", "ray")
 _BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")

@@ -1,24 +1,10 @@
-"""Comparison studies: a grid of benchmark x strategy x seed, run resumably into one study file.
+"""Running a planned study: every cell not yet in the study file, on a local process pool or as Ray tasks.
 
-A study is planned first (:func:`plan`: every name checked, strategies chosen per benchmark by their
-capability flags) and only then run (:func:`run_grid`, or :func:`run_study` for the runs with their
-traces), on a local process pool or as Ray tasks. Both executors call the same :func:`execute`, and
-:func:`nasbench.simulate.run` is deterministic for a seed, so they give identical traces.
-
-The study file (:mod:`nasbench.studyfile`) is written only by the coordinating process, which
-appends each finished run and keeps only its summary (the incumbent's steps), so that its memory
-grows by a few hundred bytes per run whatever the traces' length.
-
-Example:
-    >>> specs = plan(["nbgraph-cora"], ["rs", "rea"], seeds=2, max_evals=20)
-    >>> import tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "study.jsonl")
-    >>> runs = run_study(specs, path, jobs=1, progress=False)
-    >>> sorted({run.spec.strategy for run in runs})
-    ['rea', 'rs']
-    >>> study = run_grid(specs, path, jobs=1, progress=False)  # nothing left to run
-    >>> [int(s.steps["evaluation"][-1]) for s in study.summaries_of(specs)]
-    [20, 20, 20, 20]
+Both executors (:mod:`nasbench.study.executors`) call the same :func:`execute`, and
+:func:`nasbench.simulate.run` is deterministic for a seed, so they give identical traces. The study
+file (:mod:`nasbench.study.studyfile`) is written only by the coordinating process, which appends each
+finished run and keeps only its summary (the incumbent's steps), so that its memory grows by a few
+hundred bytes per run whatever the traces' length.
 """
 
 from __future__ import annotations
@@ -33,27 +19,10 @@ import numpy as np
 
 from nasbench.benchmark import Benchmark, load
 from nasbench.errors import NasbenchError
-from nasbench.executors import EXECUTORS, _run_local, _run_ray, import_ray
-from nasbench.planning import (  # noqa: F401  (the study's public names, importable from here)
-    DEFAULT_BENCHMARKS,
-    DEFAULT_EVALS,
-    DEFAULT_SEEDS,
-    RunSpec,
-    default_benchmarks,
-    fits,
-    plan,
-)
 from nasbench.simulate import run
-from nasbench.studyfile import (  # noqa: F401  (re-exported: the study file's names, importable from here)
-    STUDY_FORMAT,
-    STUDY_MAGIC,
-    RunSummary,
-    StudyFile,
-    StudyRun,
-    record_to_run,
-    study_lock,
-    summarise,
-)
+from nasbench.study.executors import EXECUTORS, _run_local, _run_ray, import_ray
+from nasbench.study.planning import RunSpec
+from nasbench.study.studyfile import StudyFile, StudyRun, record_to_run, study_lock
 from nasbench.trace import Trace, regret
 
 # --- running one cell (in whichever process the executor picks) ---------------------------------
@@ -94,6 +63,7 @@ def record_of(spec: RunSpec, trace: Trace, valid_regret: np.ndarray) -> dict[str
             "valid_regret": np.asarray(valid_regret, dtype=np.float64).tolist()}
 
 
+# --- running the grid (in the coordinating process) ---------------------------------------------
 def check_executor(executor: str, jobs: int | None, address: str | None) -> None:
     """Raise a :class:`NasbenchError` for an unknown executor, the ray executor where Ray is not installed,
     a bad job count, or an address without Ray; before anything is written or drawn."""
@@ -132,8 +102,8 @@ def run_grid(
     ``executor="local"`` uses a process pool of ``jobs`` processes (default: the CPU count; 1 runs
     in this process); ``"ray"`` submits one Ray task per run to a local Ray (``jobs`` CPUs) or to the
     cluster at ``address``. Runs are appended as they finish, so an interrupt keeps them and the
-    next call resumes. The study is locked while it runs (:func:`~nasbench.studyfile.study_lock`): a
-    second process on the same file raises a :class:`NasbenchError` naming this one.
+    next call resumes. The study is locked while it runs (:func:`~nasbench.study.studyfile.study_lock`):
+    a second process on the same file raises a :class:`NasbenchError` naming this one.
     """
     check_executor(executor, jobs, address)
     max_evals, max_time, time_units, workers = _budget(specs)
