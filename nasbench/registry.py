@@ -1,12 +1,12 @@
 """One registry type for every kind of extension: strategies, importers, spaces, recipes, report sections.
 
 A :class:`Registry` maps names to entries (classes or factories) and reads like a dict (``del``
-removes a registration made in this process). Entries come
-in three ways: a decorator (or call) of :meth:`Registry.register` in the module that defines them; a
-package scan, which imports every public module of a package the first time the registry is read, so
-that a new file registers itself by being there; and an entry-point group, whose callables return
-``{name: entry}`` (outside packages, asked again on every read so that a later registration is seen).
-A name that two different entries claim is refused in one sentence.
+removes a registration made in this process). Entries come in three ways: a decorator (or call) of
+:meth:`Registry.register` in the module that defines them; a package scan, which imports every public
+module of a package the first time the registry is read, so that a new file registers itself by being
+there; and an entry-point group (outside packages), naming callables that return ``{name: entry}``
+(asked again on every read, so that a later registration is seen) or modules that register their
+entries when imported. A name that two different entries claim is refused in one sentence.
 
 Example:
     >>> colours = Registry("colour")
@@ -29,6 +29,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from importlib.metadata import entry_points
+from types import ModuleType
 from typing import Any, TypeVar, overload
 
 from nasbench.errors import NasbenchError, shorten
@@ -58,7 +59,8 @@ class Registry(MutableMapping[str, T]):
             return lambda decorated: self.register(name, decorated)
         known = self._entries.get(name)
         if known is not None and not _same(known, entry):
-            raise NasbenchError(f"a {self.kind} named {name!r} is already registered ({_label(known)})")
+            article = "an" if self.kind[0] in "aeiou" else "a"
+            raise NasbenchError(f"{article} {self.kind} named {name!r} is already registered ({_label(known)})")
         self._entries[name] = entry
         return entry
 
@@ -97,8 +99,9 @@ class Registry(MutableMapping[str, T]):
                 for info in pkgutil.iter_modules(scanned.__path__):
                     if not info.name.startswith("_"):
                         importlib.import_module(f"{self.package}.{info.name}")
-            if self.group is not None:
-                self._sources = [point.load() for point in entry_points(group=self.group)]
+            if self.group is not None:  # a module named by an entry point registers its entries when loaded
+                loaded = [point.load() for point in entry_points(group=self.group)]
+                self._sources = [source for source in loaded if not isinstance(source, ModuleType)]
         if not self._sources:
             return self._entries
         merged = dict(self._entries)
@@ -113,8 +116,16 @@ class Registry(MutableMapping[str, T]):
 
 def _same(a: object, b: object) -> bool:
     """One entry, possibly seen twice (a module imported again defines equal classes anew)."""
-    return a is b or (type(a) is type(b) and _label(a) == _label(b)
-                      and getattr(a, "__module__", None) == getattr(b, "__module__", None))
+    return a is b or _key(a) == _key(b)
+
+
+def _key(entry: object) -> object:
+    """What makes two entries the same: a value itself; a class or function by its module and name; any
+    other object by its class."""
+    if isinstance(entry, (str, int, float, tuple, frozenset)):
+        return entry
+    named = entry if hasattr(entry, "__qualname__") else type(entry)
+    return getattr(named, "__module__", None), getattr(named, "__qualname__", None)
 
 
 def _label(entry: object) -> str:

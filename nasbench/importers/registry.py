@@ -3,29 +3,28 @@
 An importer converts one published benchmark's files into nasbench tables. It is a subclass of
 :class:`Importer` with a ``name`` (the KIND), a one-line ``help`` saying what PATH is, and
 ``convert(path, out, options) -> [written table paths]``, registered with :func:`register_importer`.
-The registry finds importers by itself: every module of the ``nasbench.importers`` package is
-imported, then every module named by a ``nasbench.importers`` entry point (how another package adds
-one), and each registers its classes when imported. (syne-tune's ``BlackboxRecipe`` is the model.)
+The registry (a :class:`nasbench.registry.Registry`) finds importers by itself: every module of the
+``nasbench.importers`` package is imported, then every module named by a ``nasbench.importers`` entry
+point (how another package adds one), and each registers its classes when imported. (syne-tune's
+``BlackboxRecipe`` is the model.)
 
 Example:
     >>> registry = importer_registry()
-    >>> sorted(registry)
-    ['hwnas', 'nats-sss', 'nats-tss', 'nb101', 'nb201', 'nbgraph']
+    >>> "nbgraph" in registry and all(importer.name == kind for kind, importer in registry.items())
+    True
     >>> registry["nbgraph"].help.split(":")[0]
     'a NAS-Bench-Graph dataset of the installed nas-bench-graph package'
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TypeVar
 
 from nasbench.errors import NasbenchError
+from nasbench.registry import Registry
 
 ENTRY_POINT_GROUP = "nasbench.importers"
 
@@ -59,8 +58,10 @@ class Importer(ABC):
         """
 
 
-_REGISTRY: dict[str, Importer] = {}
-_discovered = False
+#: every importer by name: the modules of this package, then the modules ``nasbench.importers`` entry
+#: points name, each registering its classes when imported (read on first use)
+IMPORTERS: Registry[Importer] = Registry("importer", plural="import kinds", package="nasbench.importers",
+                                         group=ENTRY_POINT_GROUP)
 ImporterClass = TypeVar("ImporterClass", bound=type[Importer])
 
 
@@ -68,31 +69,15 @@ def register_importer(cls: ImporterClass) -> ImporterClass:
     """Class decorator: register an instance of ``cls`` under ``cls.name``; a second use of a name raises."""
     if not cls.name or not cls.help:
         raise NasbenchError(f"importer {cls.__name__} needs a name and a help line")
-    if cls.name in _REGISTRY and type(_REGISTRY[cls.name]) is not cls:
-        raise NasbenchError(f"an importer named {cls.name!r} is already registered "
-                            f"({type(_REGISTRY[cls.name]).__name__})")
-    _REGISTRY[cls.name] = cls()
+    IMPORTERS.register(cls.name, cls())
     return cls
 
 
 def importer_registry() -> dict[str, Importer]:
-    """Every registered importer by name (the package's modules and entry points are imported once)."""
-    global _discovered
-    if not _discovered:
-        _discovered = True
-        for module in pkgutil.iter_modules([str(Path(__file__).parent)]):  # the package's folder
-            importlib.import_module(f"nasbench.importers.{module.name}")
-        for entry in entry_points(group=ENTRY_POINT_GROUP):
-            entry.load()
-    return dict(sorted(_REGISTRY.items()))
+    """Every registered importer by name."""
+    return dict(IMPORTERS)
 
 
 def get_importer(kind: str) -> Importer:
     """The importer registered as ``kind``; an unknown kind raises listing the known ones."""
-    registry = importer_registry()
-    importer = registry.get(kind)
-    if importer is None:
-        from nasbench.errors import shorten
-
-        raise NasbenchError(f"unknown import kind {shorten(kind)}; known kinds: {', '.join(registry)}")
-    return importer
+    return IMPORTERS.entry(kind)

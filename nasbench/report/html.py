@@ -26,12 +26,6 @@ import numpy as np
 import pandas as pd
 
 from nasbench.errors import NasbenchError
-from nasbench.report import (  # noqa: F401  (each module registers its sections)
-    across,
-    equal_time,
-    pareto,
-    transfer,
-)
 from nasbench.report.anytime import STATISTICS, final
 from nasbench.report.figures import colours
 from nasbench.report.sections import SECTIONS, ReportData, Section, check_sections

@@ -39,6 +39,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from nasbench.errors import NasbenchError
+from nasbench.registry import Registry
 from nasbench.report import faithfulness
 from nasbench.report.anytime import STATISTICS, aggregate, anytime
 from nasbench.report.figures import plot_anytime, plot_critical_difference, plot_ecdf, plot_ranks
@@ -121,17 +122,14 @@ class ReportData:
 
 
 SectionFunction = Callable[[ReportData], "Section | None"]
-SECTIONS: dict[str, SectionFunction] = {}
+#: every section by name; reading it first imports every module of :mod:`nasbench.report`, so a
+#: section in a new module is found without being listed anywhere
+SECTIONS: Registry[SectionFunction] = Registry("report section", package="nasbench.report")
 
 
 def section(name: str) -> Callable[[SectionFunction], SectionFunction]:
     """Register a section function under ``name`` (a name taken twice raises)."""
-    def register(function: SectionFunction) -> SectionFunction:
-        if name in SECTIONS and SECTIONS[name] is not function:
-            raise NasbenchError(f"a report section named {name!r} is already registered")
-        SECTIONS[name] = function
-        return function
-    return register
+    return SECTIONS.register(name)
 
 
 def check_sections(names: Sequence[str]) -> None:

@@ -15,11 +15,15 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces.base import Arch
+from nasbench.spaces.registry import register_space
 from nasbench.spaces.trainable import TrainableSpace
+
+if TYPE_CHECKING:
+    from nasbench.table import Table
 
 LAYERS = (1, 2, 3, 4)
 WIDTHS = (16, 32, 64, 128, 256)
@@ -103,3 +107,8 @@ class MlpSpace(TrainableSpace):
             genes.append(row % n)
             row //= n
         return tuple(reversed(genes))
+
+
+@register_space("mlp", trains_as="mlp")
+def _mlp(table: Table | None) -> MlpSpace:
+    return MlpSpace()

@@ -15,8 +15,15 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces.base import Arch, Space
+from nasbench.spaces.registry import register_space
+from nasbench.spaces.subset import SubsetSpace, subset_of
+
+if TYPE_CHECKING:
+    from nasbench.table import Table
 
 CHANNELS = (8, 16, 24, 32, 40, 48, 56, 64)
 N_STAGES = 5
@@ -63,3 +70,13 @@ class NatsSssSpace(Space):
             row, g = divmod(row, len(CHANNELS))
             genes.append(g)
         return tuple(reversed(genes))
+
+
+@register_space("nats-sss")
+def _nats_sss(table: Table | None) -> NatsSssSpace:
+    return NatsSssSpace()
+
+
+@register_space("nats-sss-subset")
+def _nats_sss_subset(table: Table | None) -> SubsetSpace:
+    return subset_of(NatsSssSpace(), table)

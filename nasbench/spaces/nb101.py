@@ -32,6 +32,7 @@ import numpy as np
 from nasbench.draws import Uniforms
 from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces.base import Arch, Space
+from nasbench.spaces.registry import register_space
 
 if TYPE_CHECKING:
     from nasbench.table import Table
@@ -275,3 +276,8 @@ class Nb101Space(Space):
                 else:
                     stack.append((target, sequence + (OPS.index(ops[target]),)))
         return bits
+
+
+@register_space("nb101")
+def _nb101(table: Table | None) -> Nb101Space:
+    return Nb101Space.from_table(table) if table is not None else Nb101Space()

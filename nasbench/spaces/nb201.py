@@ -20,12 +20,18 @@ import itertools
 import re
 from functools import cached_property
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces.base import Arch
+from nasbench.spaces.registry import register_space
+from nasbench.spaces.subset import SubsetSpace, subset_of
 from nasbench.spaces.trainable import TrainableSpace
+
+if TYPE_CHECKING:
+    from nasbench.table import Table
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 #: (target node, source node) of each edge, in gene order
@@ -193,3 +199,13 @@ class Nb201Space(TrainableSpace):
             if best is None or form < best:
                 best = form
         return repr(best)
+
+
+@register_space("nb201", trains_as="nb201-unique")
+def _nb201(table: Table | None) -> Nb201Space:
+    return Nb201Space()
+
+
+@register_space("nb201-subset")
+def _nb201_subset(table: Table | None) -> SubsetSpace:
+    return subset_of(Nb201Space(), table)

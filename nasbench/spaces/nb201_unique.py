@@ -23,11 +23,17 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from nasbench.errors import NasbenchError
 from nasbench.spaces.base import Arch
 from nasbench.spaces.nb201 import Nb201Space
+from nasbench.spaces.registry import register_space
+
+if TYPE_CHECKING:
+    from nasbench.table import Table
 
 
 def raw_to_class_row(space: Nb201Space) -> np.ndarray:
@@ -83,3 +89,10 @@ class Nb201UniqueSpace(Nb201Space):
 
     def stored_arrays(self) -> dict[str, np.ndarray]:
         return {"raw_to_row": self.raw_to_row}
+
+
+@register_space("nb201-unique", trains_as="nb201-unique")
+def _nb201_unique(table: Table | None) -> Nb201UniqueSpace:
+    if table is not None and table.has("extra/raw_to_row"):
+        return Nb201UniqueSpace(table.dataset("extra/raw_to_row"))
+    return Nb201UniqueSpace()

@@ -14,12 +14,18 @@ String form: ``0,1,1,2|gcn,gin,fc,cheb`` (link, then the four ops).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nasbench.errors import NasbenchError, shorten
 from nasbench.spaces.base import Arch, Space
+from nasbench.spaces.registry import register_space
+
+if TYPE_CHECKING:
+    from nasbench.table import Table
 
 LINKS = ((0, 0, 0, 0), (0, 0, 0, 1), (0, 0, 1, 1), (0, 0, 1, 2), (0, 0, 1, 3),
          (0, 1, 1, 1), (0, 1, 1, 2), (0, 1, 2, 2), (0, 1, 2, 3))
@@ -143,3 +149,16 @@ class NbGraphSpace(Space):
         if not 0 <= row < self.size:
             raise NasbenchError(f"row {row} is outside the {self.name} space (0..{self.size - 1})")
         return self._row_archs[row]
+
+
+def _factory(ops: tuple[str, ...]) -> Callable[[Table | None], NbGraphSpace]:
+    def factory(table: Table | None) -> NbGraphSpace:
+        if table is not None and table.has("extra/raw_to_row"):
+            return NbGraphSpace(ops, raw_to_row=table.dataset("extra/raw_to_row"), row_keys=table.codes)
+        return NbGraphSpace(ops)
+
+    return factory
+
+
+register_space("nbgraph")(_factory(OPS))
+register_space("nbgraph-proteins")(_factory(PROTEINS_OPS))

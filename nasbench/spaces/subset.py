@@ -16,12 +16,16 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nasbench.draws import Uniforms
 from nasbench.errors import NasbenchError
 from nasbench.spaces.base import Arch, Space
+
+if TYPE_CHECKING:
+    from nasbench.table import Table
 
 
 class SubsetSpace(Space):
@@ -87,3 +91,10 @@ class SubsetSpace(Space):
 
     def path_encoding(self, arch: Arch) -> np.ndarray | None:
         return self.base.path_encoding(arch)
+
+
+def subset_of(base: Space, table: Table | None) -> SubsetSpace:
+    """The subset space of a partial table of ``base`` (a factory's body: there is none without the table)."""
+    if table is None:
+        raise NasbenchError(f"a {base.name}-subset space is defined by a partial table; open the table instead")
+    return SubsetSpace(base, table.codes)

@@ -10,8 +10,6 @@ Example:
     >>> from nasbench.spaces.mlp import MlpSpace
     >>> isinstance(MlpSpace(), TrainableSpace), trainable(MlpSpace()).name
     (True, 'mlp')
-    >>> trainable_spaces()["nb201"]
-    'nb201-unique'
 """
 
 from __future__ import annotations
@@ -20,8 +18,7 @@ import numpy as np
 
 from nasbench.errors import NasbenchError
 from nasbench.spaces.base import Space
-
-_TRAINS_AS: dict[str, str] = {}
+from nasbench.spaces.registry import trainable_spaces
 
 
 class TrainableSpace(Space):
@@ -34,16 +31,6 @@ class TrainableSpace(Space):
     def stored_arrays(self) -> dict[str, np.ndarray]:
         """Arrays a table of this space keeps under ``extra/`` so the space can be rebuilt from the table."""
         return {}
-
-
-def mark_trainable(name: str, trains_as: str) -> None:
-    """Record that the registered space ``name`` is trained, its tables indexed by the space ``trains_as``."""
-    _TRAINS_AS[name] = trains_as
-
-
-def trainable_spaces() -> dict[str, str]:
-    """Names nasbench can train (``nasbench build NAME``), each with the space its tables use."""
-    return dict(_TRAINS_AS)
 
 
 def trainable(space: Space) -> TrainableSpace:

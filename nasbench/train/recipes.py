@@ -3,9 +3,9 @@
 Spaces describe architectures and the layout of their tables
 (:class:`~nasbench.spaces.trainable.TrainableSpace`); they know nothing of torch networks. The trainer,
 the table store and :class:`~nasbench.train.context.TrainingContext` find a space's recipe here, by the
-space's class: the network of an architecture, its optimiser, and the words that describe a schedule.
+space's name: the network of an architecture, its optimiser, and the words that describe a schedule.
 A new trainable space is its space class plus one recipe registered for it with
-``@register_recipe(SpaceClass)`` (in the space's own plugin module, or here for a built-in one).
+``@register_recipe(space_name)`` (in the space's own plugin module, or here for a built-in one).
 Torch is imported inside the methods that build torch objects.
 
 Example:
@@ -15,7 +15,7 @@ Example:
     'MlpRecipe'
     >>> recipe_for(NbGraphSpace(OPS))
     Traceback (most recent call last):
-    nasbench.errors.NasbenchError: nasbench cannot train the nbgraph space; trainable spaces: nb201, mlp, nb201-unique
+    nasbench.errors.NasbenchError: nasbench cannot train the nbgraph space; trainable spaces: mlp, nb201, nb201-unique
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from nasbench.errors import NasbenchError
+from nasbench.registry import Registry
 from nasbench.spaces.base import Arch, Space
 from nasbench.spaces.mlp import MlpSpace
 from nasbench.spaces.nb201 import Nb201Space
@@ -56,32 +57,31 @@ class Recipe(ABC):
         """The parts of ``schedule`` this space uses, in words, for a table's attributes."""
 
 
-_RECIPES: dict[type[Space], type[Recipe]] = {}
+#: a recipe class per space name (``Space.name``)
+RECIPES: Registry[type[Recipe]] = Registry("training recipe")
 
 
-def register_recipe(space_type: type[TrainableSpace]) -> Callable[[type[Recipe]], type[Recipe]]:
-    """Register a :class:`Recipe` class for ``space_type`` and its subclasses; a second one for a type raises."""
+def register_recipe(*space_names: str) -> Callable[[type[Recipe]], type[Recipe]]:
+    """Register a :class:`Recipe` class for the spaces named ``space_names``; a name taken by another raises."""
 
     def wrap(recipe: type[Recipe]) -> type[Recipe]:
-        if space_type in _RECIPES:
-            raise NasbenchError(f"a training recipe for {space_type.__name__} is already registered")
-        _RECIPES[space_type] = recipe
+        for name in space_names:
+            RECIPES.register(name, recipe)
         return recipe
 
     return wrap
 
 
 def recipe_for(space: Space) -> Recipe:
-    """The recipe of ``space`` (the nearest registered class in its hierarchy), or a one-sentence error."""
+    """The recipe of ``space``, or a one-sentence error for a space nasbench cannot train."""
     trainable_space = trainable(space)
-    for kind in type(trainable_space).__mro__:
-        if kind in _RECIPES:
-            return _RECIPES[kind](trainable_space)
-    raise NasbenchError(f"no training recipe is registered for the {space.name} space "
-                        f"(nasbench.train.recipes.register_recipe)")
+    if space.name not in RECIPES:
+        raise NasbenchError(f"no training recipe is registered for the {space.name} space "
+                            f"(nasbench.train.recipes.register_recipe)")
+    return RECIPES[space.name](trainable_space)
 
 
-@register_recipe(MlpSpace)
+@register_recipe("mlp")
 class MlpRecipe(Recipe):
     """An MLP of the configuration, trained with Adam without weight decay at its learning rate."""
 
@@ -105,7 +105,7 @@ class MlpRecipe(Recipe):
                 "clock": schedule.clock, "cpu_kernels": schedule.cpu_kernels}
 
 
-@register_recipe(Nb201Space)
+@register_recipe("nb201", "nb201-unique")
 class Nb201Recipe(Recipe):
     """NAS-Bench-201's recipe in 1-D: the cell network, SGD with Nesterov momentum and weight decay."""
 
