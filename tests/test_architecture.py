@@ -133,14 +133,41 @@ def cycles(edges: Graph) -> list[list[str]]:
     return sorted(found)
 
 
-# circles not yet cut (issue #23); this list may only shrink: a new circle, or a listed one that is gone
-# (then delete it here), fails the test
-KNOWN_CYCLES: list[list[str]] = []
-
-
-def test_the_import_graph_has_no_new_circles() -> None:
+def test_the_import_graph_has_no_circles() -> None:
     found = cycles(graph())
-    assert found == KNOWN_CYCLES, f"import circles now: {found}"
+    assert not found, f"import circles: {found}"
+
+
+# the layers, bottom first; a module may import its own layer and the layers below it, never above. A
+# module belongs to the layer of its first name under nasbench ("nasbench" itself is the package's
+# public face). The strategies are on top: nothing of nasbench imports them (they are found by entry point).
+LAYERS = (
+    ("foundation", ("errors", "version", "draws", "registry", "trace", "table", "manifest", "validate", "pareto",
+                    "zero_cost", "cliargs")),
+    ("spaces", ("spaces",)),
+    ("lookup", ("benchmark", "importers", "protocol", "transfer", "evaluate", "objective")),
+    ("training", ("train", "loading")),
+    ("search", ("simulate",)),
+    ("reports", ("report", "replay")),
+    ("studies", ("study", "testing")),
+    ("commands", ("cli", "conftest", "nasbench")),
+    ("strategies", ("strategies",)),
+)
+
+
+def layer_of(module: str) -> int:
+    parts = module.split(".")
+    head = parts[1] if len(parts) > 1 else parts[0]
+    found = [i for i, (_, heads) in enumerate(LAYERS) if head in heads]
+    assert len(found) == 1, f"{module} is in {len(found)} layers of LAYERS (add it to one)"
+    return found[0]
+
+
+def test_layers_only_import_downward() -> None:
+    upward = sorted(f"{module} ({LAYERS[layer_of(module)][0]}) -> {target} ({LAYERS[layer_of(target)][0]})"
+                    for module, targets in graph().items() for target in targets
+                    if layer_of(target) > layer_of(module))
+    assert not upward, f"imports running up the layers: {upward}"
 
 
 def test_the_graph_sees_function_level_literal_and_listed_imports(tmp_path: Path) -> None:

@@ -21,7 +21,11 @@ from typing import Any
 _EXPORTS = {"aggregate": "anytime", "anytime": "anytime", "final": "anytime", "runs_frame": "anytime",
             "average_rank": "ranks", "critical_difference": "stats", "final_table": "stats", "regression": "stats"}
 
-__all__ = sorted(_EXPORTS)
+#: the report of ``nasbench compare`` without a preset (names in :data:`nasbench.report.sections.SECTIONS`)
+DEFAULT_SECTIONS = ("anytime-time", "anytime-evaluations", "ranks", "final", "aggregate", "faithfulness",
+                    "critical-difference", "ecdf", "performance-profile")
+
+__all__ = sorted([*_EXPORTS, "DEFAULT_SECTIONS"])
 
 
 def __getattr__(name: str) -> Any:

@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 from nasbench.errors import NasbenchError
+from nasbench.report import DEFAULT_SECTIONS
 from nasbench.report.anytime import STATISTICS, final
 from nasbench.report.figures import colours
 from nasbench.report.sections import SECTIONS, ReportData, Section, check_sections
-from nasbench.study.presets import DEFAULT_SECTIONS
 from nasbench.trace import TraceMeta
 
 

@@ -15,9 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-#: the report of ``nasbench compare`` without a preset (names in :data:`nasbench.report.sections.SECTIONS`)
-DEFAULT_SECTIONS = ("anytime-time", "anytime-evaluations", "ranks", "final", "aggregate", "faithfulness",
-                    "critical-difference", "ecdf", "performance-profile")
+from nasbench.report import DEFAULT_SECTIONS
 
 
 @dataclass(frozen=True)
