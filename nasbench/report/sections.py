@@ -122,9 +122,10 @@ class ReportData:
 
 
 SectionFunction = Callable[[ReportData], "Section | None"]
-#: every section by name; reading it first imports every module of :mod:`nasbench.report`, so a
-#: section in a new module is found without being listed anywhere
-SECTIONS: Registry[SectionFunction] = Registry("report section", package="nasbench.report")
+#: every section by name; reading it first imports every module of :mod:`nasbench.report` and each module
+#: a ``nasbench.report_sections`` entry point names, so a section in a new module is listed nowhere else
+SECTIONS: Registry[SectionFunction] = Registry("report section", package="nasbench.report",
+                                               group="nasbench.report_sections")
 
 
 def section(name: str) -> Callable[[SectionFunction], SectionFunction]:

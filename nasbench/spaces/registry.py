@@ -1,7 +1,8 @@
 """The search-space registry: a name to a factory ``factory(table_or_None) -> Space``.
 
 Each space module registers its own factories with :func:`register_space`; the registry imports every
-public module of :mod:`nasbench.spaces` the first time it is read, so a new space is one file. A table
+public module of :mod:`nasbench.spaces` (and each module a ``nasbench.spaces`` entry point names) the
+first time it is read, so a new space is one file. A table
 names its space, and :func:`space_for_table` builds it, handing over any index data the table stores
 (for instance NAS-Bench-Graph's raw-to-row map).
 
@@ -24,10 +25,12 @@ if TYPE_CHECKING:
     from nasbench.table import Table
 
 Factory = Callable[["Table | None"], "Space"]
+#: the entry-point group naming the modules of other packages that register spaces (and their recipes)
+GROUP = "nasbench.spaces"
 
-SPACES: Registry[Factory] = Registry("search space", package="nasbench.spaces")
+SPACES: Registry[Factory] = Registry("search space", package="nasbench.spaces", group=GROUP)
 #: the spaces nasbench can train, each with the registered space its tables are indexed by
-TRAINABLE: Registry[str] = Registry("trainable space", package="nasbench.spaces")
+TRAINABLE: Registry[str] = Registry("trainable space", package="nasbench.spaces", group=GROUP)
 
 
 def register_space(name: str, *, trains_as: str | None = None) -> Callable[[Factory], Factory]:

@@ -29,6 +29,7 @@ from nasbench.registry import Registry
 from nasbench.spaces.base import Arch, Space
 from nasbench.spaces.mlp import MlpSpace
 from nasbench.spaces.nb201 import Nb201Space
+from nasbench.spaces.registry import GROUP
 from nasbench.spaces.trainable import TrainableSpace, trainable
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class Recipe(ABC):
 
 
 #: a recipe class per space name (``Space.name``)
-RECIPES: Registry[type[Recipe]] = Registry("training recipe")
+RECIPES: Registry[type[Recipe]] = Registry("training recipe", group=GROUP)
 
 
 def register_recipe(*space_names: str) -> Callable[[type[Recipe]], type[Recipe]]:
