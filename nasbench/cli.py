@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from nasbench.cliargs import add_objective_arguments, objective_arguments, parse_option
+from nasbench.cliargs import add_objective_arguments, parse_option
 from nasbench.errors import NasbenchError, Terminated, exit_code_of, os_reason, raise_terminated, shorten
 
 if TYPE_CHECKING:
@@ -252,9 +252,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from nasbench.simulate import run
 
     options = dict(parse_option(text) for text in args.option)
-    objectives, penalty = objective_arguments(args)
+    # the objectives and penalties go to nasbench.run as given: it checks them (nasbench.validate), once
+    penalty = ",".join(args.penalty) if args.penalty else None
     trace = run(args.strategy, args.benchmark, seed=args.seed, max_evals=args.evals, max_time=args.time,
-                workers=args.workers, transfer_from=args.transfer_from, objectives=objectives, penalty=penalty,
+                workers=args.workers, transfer_from=args.transfer_from, objectives=args.objectives, penalty=penalty,
                 **options)
     if args.out:
         trace.save(args.out)

@@ -10,15 +10,6 @@ from typing import Any
 from nasbench.errors import NasbenchError, shorten
 
 
-def objective_arguments(args: argparse.Namespace) -> tuple[tuple[str, ...], dict[str, float]]:
-    """``--objectives`` and every ``--penalty`` (repeatable, joined by commas), by the rules
-    :func:`nasbench.run` applies (:mod:`nasbench.validate`)."""
-    from nasbench.validate import objective_names, penalty_weights
-
-    return (objective_names(args.objectives, required=False),
-            penalty_weights(",".join(args.penalty) if args.penalty else None))
-
-
 def parse_option(text: str) -> tuple[str, Any]:
     """``--option KEY=VALUE``: the value read as JSON, else kept as the text.
 

@@ -261,3 +261,13 @@ def test_the_rules_select_python_and_console_commands_only() -> None:
         (14, ["nasbench", "query", "nbgraph-cora", "3", "--metric", "latency"], [], ""),
     ]
     assert _shown_in(["b", "...", "d"], ["a", " b", "c", "d "]) and not _shown_in(["d", "b"], ["b", "d"])
+
+
+def test_the_strategy_table_names_every_registered_strategy_once() -> None:
+    from nasbench.strategies.base import REGISTRY
+
+    text = README.read_text(encoding="utf-8")
+    table = text[text.index("| name | strategy |"):].split("\n\n")[0]
+    rows = [row for row in table.splitlines()[2:] if row.startswith("|")]
+    names = [name for row in rows for name in re.findall(r"`([a-z0-9-]+)`", row.split("|")[1])]
+    assert sorted(names) == sorted(REGISTRY), "README's strategy table differs from the registry"
