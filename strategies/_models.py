@@ -47,6 +47,24 @@ def unasked_sample(space: Space, rng: np.random.Generator, asked_rows: set[int])
     return arch
 
 
+def candidate_pool(space: Space, rng: np.random.Generator, archs: list[Arch], scores: np.ndarray,
+                   asked_rows: set[int], size: int, n_top: int) -> list[Arch]:
+    """An acquisition pool as NAS-BOWL's: ``size // 2`` single-gene mutations of the ``n_top`` best
+    architectures under ``scores`` (the parents taken in turn), then uniform samples; each row once,
+    none in ``asked_rows``."""
+    best = np.argsort(-np.asarray(scores), kind="stable")[:n_top]
+    n_mutations = size // 2
+    drafts = [space.mutate(archs[best[i % len(best)]], rng) for i in range(n_mutations)]
+    drafts += space.sample_batch(rng, size - n_mutations)
+    rows, candidates = set(asked_rows), []
+    for arch in drafts:
+        row = space.index(arch)
+        if row not in rows:
+            rows.add(row)
+            candidates.append(arch)
+    return candidates
+
+
 _LOG_BOUNDS = [(np.log(low), np.log(high)) for low, high in GP_BOUNDS]
 _SQRT5 = np.sqrt(5.0)
 _JITTER = 1e-10

@@ -43,7 +43,7 @@ import math
 
 import numpy as np
 
-from nasbench.strategies._models import KERNELS, GaussianProcess, unasked_sample
+from nasbench.strategies._models import KERNELS, GaussianProcess, candidate_pool, unasked_sample
 from nasbench.strategies._transfer import warm_start_queue
 from nasbench.strategies.base import Arch, Job, Result, Strategy, check_choice, check_float, check_int, register
 
@@ -118,17 +118,8 @@ class GaussianProcessBO(Strategy):
 
     def pool(self) -> list[Arch]:
         """Candidates: mutations of the top architectures, then uniform samples; none asked before."""
-        top = [self._archs[i] for i in np.argsort(-np.asarray(self._scores), kind="stable")[:self.n_top]]
-        n_mutations = self.pool_size // 2
-        drafts = [self.space.mutate(top[i % len(top)], self.rng) for i in range(n_mutations)]
-        drafts += self.space.sample_batch(self.rng, self.pool_size - n_mutations)
-        rows, candidates = set(self._asked_rows), []
-        for arch in drafts:
-            row = self.space.index(arch)
-            if row not in rows:
-                rows.add(row)
-                candidates.append(arch)
-        return candidates
+        return candidate_pool(self.space, self.rng, self._archs, np.asarray(self._scores), self._asked_rows,
+                              self.pool_size, self.n_top)
 
     def acquisition_values(self, candidates: list[Arch]) -> np.ndarray:
         mean, std = self.model().predict(np.array([self.space.one_hot(arch) for arch in candidates]))

@@ -18,8 +18,8 @@ reference C code, ``ParEGO.c``). The variant, step by step:
   the targets change every iteration, so the model is refitted every time), and the candidate of
   highest expected improvement is asked;
 * EI is maximised over a pool, as ``gp-bo`` does instead of the paper's small evolutionary search:
-  ``pool_size`` candidates, half single-gene mutations of the architectures best under the current
-  scalarisation, half uniform samples, none asked before.
+  ``pool_size`` candidates, half single-gene mutations of the ``n_top`` = 10 architectures best under
+  the current scalarisation, half uniform samples, none asked before (``gp-bo``'s pool).
 
 Objectives are the run's declared ones (oriented to maximise); with fewer than two the score joins
 them. One ask at a time: with several workers each free worker gets the next iteration's proposal.
@@ -38,7 +38,7 @@ import itertools
 
 import numpy as np
 
-from nasbench.strategies._models import KERNELS, GaussianProcess, unasked_sample
+from nasbench.strategies._models import KERNELS, GaussianProcess, candidate_pool, unasked_sample
 from nasbench.strategies.base import Arch, Job, Result, Strategy, check_choice, check_float, check_int, register
 
 LATTICE_STEPS = {2: 10, 3: 4}  # Knowles 2006: s such that the number of weight vectors is 11 (k=2) and 15 (k=3)
@@ -70,12 +70,13 @@ class ParEGO(Strategy):
     summary = "ParEGO (Knowles 2006): random augmented-Chebyshev scalarisation, GP + EI"
     multi_objective = True
 
-    def __init__(self, *, n_initial: int | None = None, rho: float = 0.05, pool_size: int = 100,
+    def __init__(self, *, n_initial: int | None = None, rho: float = 0.05, pool_size: int = 100, n_top: int = 10,
                  max_points: int | None = 80, kernel: str = "matern52", n_starts: int = 2,
                  restart_every: int = 10) -> None:
         self.n_initial = None if n_initial is None else check_int("n_initial", n_initial, 1)
         self.rho = check_float("rho", rho, 0.0, 1.0)
         self.pool_size = check_int("pool_size", pool_size, 2)
+        self.n_top = check_int("n_top", n_top, 1)
         self.max_points = None if max_points is None else check_int("max_points", max_points, 2)
         self.kernel = check_choice("kernel", kernel, KERNELS)
         self.n_starts = check_int("n_starts", n_starts, 0)
@@ -125,7 +126,8 @@ class ParEGO(Strategy):
         model = GaussianProcess(self.kernel, n_starts).fit(
             np.array(self._encodings)[points], target[points], self.rng, warm_start=self._warm)
         self._warm, self._fits = model.log_params, self._fits + 1
-        candidates = self._candidates(target)
+        candidates = candidate_pool(self.space, self.rng, self._archs, target, self._asked_rows, self.pool_size,
+                                    self.n_top)
         if not candidates:
             return self._fresh()
         mean, std = model.predict(np.array([self.space.one_hot(arch) for arch in candidates]))
@@ -136,17 +138,3 @@ class ParEGO(Strategy):
         expected = gain * norm.cdf(z) + std * norm.pdf(z)
         return candidates[int(np.argmax(expected))]
 
-    def _candidates(self, target: np.ndarray) -> list[Arch]:
-        """Mutations of the best ten under ``target`` and uniform samples, each row once, none asked."""
-        best = np.argsort(-target, kind="stable")[:10]
-        half = self.pool_size // 2
-        drafts = [self.space.mutate(self._archs[best[i % len(best)]], self.rng) for i in range(half)]
-        drafts.extend(self.space.sample_batch(self.rng, self.pool_size - half))
-        seen = set(self._asked_rows)
-        kept = []
-        for arch in drafts:
-            row = self.space.index(arch)
-            if row not in seen:
-                seen.add(row)
-                kept.append(arch)
-        return kept
