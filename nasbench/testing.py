@@ -107,7 +107,9 @@ class Case:
 
     ``benchmark`` (a table name or path) defaults by what the strategy declares (:data:`LIVE`,
     :data:`MULTI_FIDELITY` or :data:`SINGLE_FIDELITY`); ``transfer_from`` defaults to :data:`PRIORS`
-    for a strategy that transfers (on an nbgraph table) and is empty for every other.
+    for a strategy that transfers (on an nbgraph table) and is empty for every other; ``max_time``,
+    the budget of the time-budget run, defaults to eight median costs of the table (25 evaluations
+    where it has no cost).
     """
 
     strategy: str | type
@@ -115,6 +117,7 @@ class Case:
     options: Mapping[str, Any] = field(default_factory=dict)
     transfer_from: Sequence[str] | None = None
     max_evals: int = EVALS
+    max_time: float | None = None
 
 
 def _flag(cls: type, name: str) -> bool:
@@ -154,10 +157,11 @@ class _Subject:
         self.fidelities = frozenset(float(f) for f in self.bench.fidelities)
         self.final = float(self.bench.fidelities[-1])
         cost = self.bench.table.cost_metric
-        self.time_budget = 25.0 if cost == "" else float(np.nanmedian(self.bench.final(cost))) * 8
+        self.time_budget = case.max_time if case.max_time is not None else \
+            25.0 if cost == "" else float(np.nanmedian(self.bench.final(cost))) * 8
         try:
             self.key: tuple | None = (self.cls, strategy, tuple(sorted(self.options.items())), self.reference,
-                                      self.bench.checksum, self.priors, self.max_evals)
+                                      self.bench.checksum, self.priors, self.max_evals, self.time_budget)
             hash(self.key)
         except TypeError:  # an unhashable option value: its runs are not kept
             self.key = None
@@ -254,7 +258,7 @@ class _Observed(NamedTuple):
     results: tuple[Result, ...]
     context: SearchContext
     objectives: tuple[str, ...]
-    drew: bool  # the strategy drew from the generator the run gave it
+    drew: bool  # the strategy drew from a generator the run gave it
     own_generator: str  # where it keeps a generator of its own ("" where it keeps none)
     table_data: str  # what of a table it holds, and where ("" where it holds nothing)
 
@@ -289,9 +293,11 @@ class _Watched:
                   f"evaluation outside the budget; a strategy learns scores only from tell")
 
     def reset(self, space: Space, rng: np.random.Generator, context: SearchContext) -> None:
-        self.space, self.rng, self.context = space, rng, context
-        self.rng_state = pickle.dumps(rng.bit_generator.state)
-        self.rng_children = _children(rng)
+        self.space, self.context = space, context
+        # the run's generators: the strategy's own and that of a training context (a live strategy's)
+        training_rng = getattr(context.training, "rng", None)
+        self.generators = [rng] + ([training_rng] if isinstance(training_rng, np.random.Generator) else [])
+        self.states = _states(self.generators)
         with self._call("reset"):
             self.inner.reset(space, rng, context)
 
@@ -354,9 +360,11 @@ def _fidelity(value: Any, subject: _Subject) -> float | None:
     return fidelity if fidelity in subject.fidelities else None
 
 
-def _children(rng: np.random.Generator) -> int:
-    seed_sequence = getattr(rng.bit_generator, "seed_seq", None)
-    return int(getattr(seed_sequence, "n_children_spawned", 0))
+def _states(generators: Sequence[np.random.Generator]) -> list[tuple[bytes, int]]:
+    """Where each generator stands: its state and how many children its seed sequence spawned."""
+    return [(pickle.dumps(rng.bit_generator.state),
+             int(getattr(getattr(rng.bit_generator, "seed_seq", None), "n_children_spawned", 0)))
+            for rng in generators]
 
 
 def _find(value: Any, kind: Callable[[Any], str], path: str, skip: Callable[[Any], bool], depth: int = 0,
@@ -398,14 +406,9 @@ def _table_data(value: Any) -> str:
     return ""
 
 
-def _generator(given: np.random.Generator) -> Callable[[Any], str]:
-    def kind(value: Any) -> str:
-        if value is given or value is given.bit_generator:
-            return ""
-        own = isinstance(value, (np.random.Generator, np.random.RandomState, np.random.BitGenerator, random.Random))
-        return "a random generator of its own" if own else ""
-
-    return kind
+def _own_generator(value: Any) -> str:
+    own = isinstance(value, (np.random.Generator, np.random.RandomState, np.random.BitGenerator, random.Random))
+    return "a random generator of its own" if own else ""
 
 
 def _digest(trace: Trace) -> str:
@@ -435,11 +438,12 @@ def _run(subject: _Subject, setting: _Setting) -> _Observed:
     with _watching_tables():
         trace = run(watched, subject.bench, seed=setting.seed, workers=setting.workers, objectives=objectives,
                     transfer_from=priors, **budget)
-    inner, rng = watched.inner, watched.rng
-    drew = pickle.dumps(rng.bit_generator.state) != watched.rng_state or _children(rng) != watched.rng_children
-    handed = (rng, watched.space)  # what the loop handed over is the strategy's by design; so is its context
-    own = _find(inner, _generator(rng), "strategy",
-                lambda value: any(value is h for h in handed) or isinstance(value, SearchContext))
+    inner, context = watched.inner, watched.context
+    drew = _states(watched.generators) != watched.states
+    # what the loop handed over (generators, space, context, training context) is the strategy's by design
+    handed = [*watched.generators, *(rng.bit_generator for rng in watched.generators), watched.space, context,
+              context.training]
+    own = _find(inner, _own_generator, "strategy", lambda value: any(value is h for h in handed))
     held = _find(inner, _table_data, "strategy", lambda v: isinstance(v, Space))  # the space holds index data only
     return _Observed(_digest(trace), trace.columns, tuple(watched.jobs), tuple(watched.results), watched.context,
                      objectives, drew, own, held)
@@ -580,7 +584,7 @@ def check_determinism(case: Case | str | type) -> None:
         _fail(f"{label} draws from its generator yet asked the same {len(first.jobs)} jobs for seeds {SEED} and "
               f"{OTHER_SEED}: its choices ignore the run's seed")
     if not first.drew and first.own_generator:
-        _fail(f"{label} never drew from the generator the run gave it but keeps {first.own_generator}: it ignores "
+        _fail(f"{label} never drew from a generator the run gave it but keeps {first.own_generator}: it ignores "
               f"the run's seed")
 
 
@@ -703,11 +707,12 @@ CHECKS: Mapping[str, Callable[[Case | str | type], None]] = MappingProxyType({
 
 def check_strategy(strategy: str | type, benchmark: str | os.PathLike[str] | None = None, *,
                    options: Mapping[str, Any] | None = None, transfer_from: Sequence[str] | None = None,
-                   max_evals: int = EVALS, fresh_process: bool = True) -> tuple[str, ...]:
+                   max_evals: int = EVALS, max_time: float | None = None,
+                   fresh_process: bool = True) -> tuple[str, ...]:
     """Run every check of :data:`CHECKS` on ``strategy`` (see :class:`Case` for the arguments); return the
     names of the checks that ran. A check that needs an extra not installed here is left out
     (:class:`CheckUnavailable`), and so is the fresh-process check with ``fresh_process=False``."""
-    case = Case(strategy, benchmark, dict(options or {}), transfer_from, max_evals)
+    case = Case(strategy, benchmark, dict(options or {}), transfer_from, max_evals, max_time)
     ran = []
     for name, check in CHECKS.items():
         if name == "fresh process" and not fresh_process:
@@ -730,11 +735,13 @@ class StrategyContract:
     options: Mapping[str, Any] = MappingProxyType({})
     transfer_from: Sequence[str] | None = None
     max_evals: int = EVALS
+    max_time: float | None = None
 
     def case(self) -> Case:
         if self.strategy is None:
             raise TypeError(f"{type(self).__name__} names no strategy: set its strategy attribute")
-        return Case(self.strategy, self.benchmark, dict(self.options), self.transfer_from, self.max_evals)
+        return Case(self.strategy, self.benchmark, dict(self.options), self.transfer_from, self.max_evals,
+                    self.max_time)
 
     def test_valid_asks(self) -> None:
         check_valid_asks(self.case())

@@ -40,9 +40,7 @@ class OneShotStrategy(Strategy):
         if training is None:
             raise NasbenchError(f"strategy {self.name!r} trains a supernet and needs the run's training context "
                                 f"(run it through nasbench.simulate.run)")
-        from nasbench.train.oneshot import OneShot
-
-        self.search = OneShot(training, epochs=self.epochs, arch_learning_rate=self.arch_learning_rate)
+        self.search = training.one_shot(epochs=self.epochs, arch_learning_rate=self.arch_learning_rate)
         first = self.epoch_cost()
         budget = self.context.max_time
         if budget is not None and budget < first:

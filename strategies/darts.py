@@ -34,10 +34,8 @@ class Darts(OneShotStrategy):
         return f"darts{self.order}"
 
     def train_epoch(self) -> Arch:
-        from nasbench.train.supernet import derive
-
         self.search.darts_epoch(self.order)
-        return derive(self.search.alphas)
+        return self.search.derived()
 
 
 register_variant("darts-2nd", Darts, "DARTS second order (unrolled) on the nb201 supernet; darts with order=2 "

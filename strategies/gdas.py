@@ -35,7 +35,5 @@ class Gdas(OneShotStrategy):
         return self.tau_max - (self.tau_max - self.tau_min) * fraction
 
     def train_epoch(self) -> Arch:
-        from nasbench.train.supernet import derive
-
         self.search.gdas_epoch(self.temperature(self.search.epoch))
-        return derive(self.search.alphas)
+        return self.search.derived()

@@ -41,17 +41,10 @@ class ZeroCostEvolution(RegularizedEvolution):
         if training is None:
             raise NasbenchError(f"strategy {self.name!r} computes proxies of live networks and needs the run's "
                                 f"training context (run it through nasbench.simulate.run)")
-        from nasbench.train.proxies import PROXIES
-
-        check_choice("proxy", self.proxy, tuple(PROXIES))
-        score = PROXIES[self.proxy]
-        x = training.splits.x_train[:training.schedule.batch_size]
-        y = training.splits.y_train[:training.schedule.batch_size]
+        check_choice("proxy", self.proxy, training.proxy_names())
         pool = [self.space.sample(self.rng) for _ in range(self.pool_size)]
-        scored = []
-        for position, arch in enumerate(pool):
-            value = score(training.build_model(arch), x, y, training.generator())
-            scored.append((-value if value == value else float("inf"), position, arch))  # NaN ranks last
+        scored = [(-value if value == value else float("inf"), position, arch)  # NaN ranks last
+                  for position, (arch, value) in enumerate(zip(pool, training.proxy_scores(self.proxy, pool)))]
         self._seeds = [arch for _, _, arch in sorted(scored)[:self.population_size]]
         self._warm_up = self.pool_size * self.proxy_seconds
 

@@ -178,3 +178,10 @@ def test_the_graph_sees_function_level_literal_and_listed_imports(tmp_path: Path
                       "PLUGINS = ('p',)\n")
     assert imports(source, "p.a", known) == {"p.b", "p.c", "p"}
     assert cycles({"x": {"y"}, "y": {"x"}, "z": {"x"}}) == [["x", "y"]]
+
+
+def test_strategies_train_only_through_the_training_context() -> None:
+    reaching = sorted(f"{module} -> {target}" for module, targets in graph().items()
+                      if module.startswith("nasbench.strategies") for target in targets
+                      if target.startswith("nasbench.train"))
+    assert not reaching, f"strategies reaching past TrainingContext into training internals: {reaching}"

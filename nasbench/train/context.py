@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,8 @@ from nasbench.train.schedule import Schedule
 if TYPE_CHECKING:
     import torch
     from torch import nn
+
+    from nasbench.train.oneshot import OneShot
 
 #: a forward pass costs about a third of a training step (forward, backward, update)
 EVALUATION_FRACTION = 1 / 3
@@ -121,6 +124,27 @@ class TrainingContext:
         from nasbench.train import models
 
         return models.count_flops(model, self.splits.x_valid)
+
+    def one_shot(self, *, epochs: int, arch_learning_rate: float) -> OneShot:
+        """A weight-sharing supernet search over the table's space (:class:`~nasbench.train.oneshot.OneShot`)."""
+        from nasbench.train.oneshot import OneShot
+
+        return OneShot(self, epochs=epochs, arch_learning_rate=arch_learning_rate)
+
+    def proxy_names(self) -> tuple[str, ...]:
+        """The zero-cost proxies :meth:`proxy_scores` computes (:data:`nasbench.train.proxies.PROXIES`)."""
+        from nasbench.train.proxies import PROXIES
+
+        return tuple(PROXIES)
+
+    def proxy_scores(self, name: str, archs: Sequence[Arch]) -> list[float]:
+        """The zero-cost proxy ``name`` of each architecture at initialisation, on one training batch of the
+        schedule's size (a fresh network each, initialised from :meth:`generator`)."""
+        from nasbench.train.proxies import PROXIES
+
+        x = self.splits.x_train[:self.schedule.batch_size]
+        y = self.splits.y_train[:self.schedule.batch_size]
+        return [PROXIES[name](self.build_model(arch), x, y, self.generator()) for arch in archs]
 
 
 def make_training_context(benchmark: Any, *, device: str = "cpu", rng: np.random.Generator) -> TrainingContext:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -38,8 +39,10 @@ from torch import nn
 from nasbench.errors import NasbenchError
 from nasbench.spaces.base import Arch
 from nasbench.train import models
-from nasbench.train.context import TrainingContext
-from nasbench.train.supernet import N_EDGES, N_OPS, Supernet, initialise_supernet
+from nasbench.train.supernet import N_EDGES, N_OPS, Supernet, derive, initialise_supernet
+
+if TYPE_CHECKING:
+    from nasbench.train.context import TrainingContext
 
 #: forward-and-backward passes over the training examples per epoch, per search kind (see :meth:`OneShot.epoch_cost`)
 PASSES = {"darts1": 2, "darts2": 5, "gdas": 2, "rsps": 1}
@@ -184,6 +187,10 @@ class OneShot:
         index = probs.argmax(-1, keepdim=True)
         one_hot = torch.zeros_like(probs).scatter_(-1, index, 1.0)
         return one_hot - probs.detach() + probs, tuple(int(i) for i in index.flatten())
+
+    def derived(self) -> Arch:
+        """The cell the architecture weights select now (:func:`~nasbench.train.supernet.derive`)."""
+        return derive(self.alphas)
 
     def sample_path(self) -> Arch:
         """A uniformly drawn cell (one op per edge)."""
