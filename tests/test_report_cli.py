@@ -27,7 +27,7 @@ def traces():
 
 def test_write_report_embeds_every_figure_and_table(tmp_path, traces):
     paths = write_report(tmp_path, runs_frame(traces), [t.meta for t in traces], statistic="mean", command="x")
-    assert {p.name for p in paths} == FIGURES | {"report.md", "index.html"}
+    assert {p.name for p in paths} == FIGURES | {"report.md", "index.html", "report.tex"}
     markdown = (tmp_path / "report.md").read_text()
     page = (tmp_path / "index.html").read_text()
     for figure in FIGURES:

@@ -1,4 +1,5 @@
-"""Write a report directory: PNG figures, ``report.md`` and ``index.html`` embedding them and the tables.
+"""Write a report directory: figures (PNG, PDF and/or SVG), ``report.md`` and ``index.html`` embedding
+them and the tables, and ``report.tex``, the final-regret table for a paper (:mod:`nasbench.report.latex`).
 
 Everything is computed from a runs frame (:func:`~nasbench.report.anytime.runs_frame`) and the
 traces' metadata; nothing here runs a strategy.
@@ -29,7 +30,9 @@ from nasbench.errors import NasbenchError
 from nasbench.report import DEFAULT_SECTIONS
 from nasbench.report.anytime import STATISTICS, final
 from nasbench.report.figures import colours
+from nasbench.report.latex import figure_formats, latex_table
 from nasbench.report.sections import SECTIONS, ReportData, Section, check_sections
+from nasbench.report.stats import final_table
 from nasbench.trace import TraceMeta
 
 
@@ -100,7 +103,9 @@ class ReportSettings:
     and the page's header (``title``, ``command``, ``libraries``: name -> version, as a study header
     records them). ``time_unit`` (simulated seconds of one full training per benchmark),
     ``time_budgets`` and ``area`` (in trainings) are read by the ``equal-time`` section; ``fronts``
-    (``nasbench.pareto.FrontData`` per benchmark) by the ``pareto-front`` section.
+    (``nasbench.pareto.FrontData`` per benchmark) by the ``pareto-front`` section. ``formats``: every
+    figure is written in each (:func:`figure_formats`); the page shows the PNG, or the SVG without one,
+    and ``report.md`` links the first.
 
     Example:
         >>> ReportSettings(sections=("final",), statistic="mean").alpha
@@ -117,19 +122,21 @@ class ReportSettings:
     time_budgets: Sequence[float] = ()
     area: tuple[float, float] | None = None
     fronts: Mapping[str, Any] | None = None
+    formats: str | Sequence[str] = ("png",)
 
 
 def write_report(out: str | os.PathLike, runs: pd.DataFrame, metas: Sequence[TraceMeta],
                  settings: ReportSettings | None = None, **fields: Any) -> list[Path]:
     """Write the report of ``runs`` (a runs frame) and their ``metas`` into ``out`` as figures,
-    ``report.md`` and ``index.html``; return the paths written. ``settings`` (a :class:`ReportSettings`),
-    or its fields as keywords (``sections=("final",)``; with ``settings``, they replace its fields), say
-    which sections and how.
+    ``report.md``, ``index.html`` and ``report.tex``; return the paths written. ``settings`` (a
+    :class:`ReportSettings`), or its fields as keywords (``sections=("final",)``; with ``settings``, they
+    replace its fields), say which sections and how.
     """
     settings = ReportSettings(**fields) if settings is None else replace(settings, **fields)
     if settings.statistic not in STATISTICS:
         raise NasbenchError(f"the statistic must be one of {', '.join(STATISTICS)}, not {settings.statistic!r}")
     check_sections(settings.sections)
+    formats = figure_formats(settings.formats)
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -138,11 +145,17 @@ def write_report(out: str | os.PathLike, runs: pd.DataFrame, metas: Sequence[Tra
     report = ReportData(runs, final(runs), metas, out, settings.statistic, settings.alpha,
                         colours(list(runs["strategy"].unique())), dict(settings.time_unit or {}),
                         tuple(float(t) for t in settings.time_budgets), settings.area,
-                        fronts=dict(settings.fronts or {}))
-    written = [section for name in settings.sections if (section := SECTIONS[name](report)) is not None]
+                        fronts=dict(settings.fronts or {}), formats=formats)
+    results = [(name, SECTIONS[name](report)) for name in settings.sections]
+    written = [section for _, section in results if section is not None]
     header = _header(metas, settings)
+    # the final section's table is this one: reuse it rather than bootstrap every interval twice
+    table = next((section.table for name, section in results if name == "final" and section is not None), None)
+    table = final_table(report.finals, alpha=settings.alpha) if table is None else table
+    tex = out / "report.tex"
+    tex.write_text(latex_table(table, alpha=settings.alpha))
     return [*report.written, _write_markdown(out / "report.md", settings.title, header, written),
-            _write_html(out / "index.html", settings.title, header, written)]
+            _write_html(out / "index.html", settings.title, header, written, formats), tex]
 
 
 def _header(metas: Sequence[TraceMeta], settings: ReportSettings) -> list[tuple[str, str]]:
@@ -168,7 +181,9 @@ def _write_markdown(path: Path, title: str, header: list[tuple[str, str]], secti
     lines += [f"- **{key}**: {value}" for key, value in header]
     for heading, text, image, table in ((s.heading, s.text, s.image, s.table) for s in sections):
         lines += ["", f"## {heading}", "", text, ""]
-        if image:
+        if image and image.endswith(".pdf"):  # no Markdown viewer shows a PDF inline
+            lines.append(f"[{heading} (PDF)]({image})")
+        elif image:
             lines.append(f"![{heading}]({image})")
         if table is not None:
             lines.append(markdown_table(table))
@@ -176,15 +191,27 @@ def _write_markdown(path: Path, title: str, header: list[tuple[str, str]], secti
     return path
 
 
-def _write_html(path: Path, title: str, header: list[tuple[str, str]], sections: list[Section]) -> Path:
+def _shown(image: str, formats: Sequence[str]) -> str:
+    """The file of a figure the page shows: its PNG where one is written, else its SVG, else its first format."""
+    stem, dot, extension = image.rpartition(".")
+    if not dot or extension not in formats:  # a file a section wrote itself
+        return image
+    return next((f"{stem}.{shown}" for shown in ("png", "svg") if shown in formats), image)
+
+
+def _write_html(path: Path, title: str, header: list[tuple[str, str]], sections: list[Section],
+                formats: Sequence[str] = ("png",)) -> Path:
     escape = html.escape
     body = [f"<h1>{escape(title)}</h1>", "<table class='meta'>"]
     body += [f"<tr><th>{escape(key)}</th><td>{escape(value)}</td></tr>" for key, value in header]
     body.append("</table>")
     for heading, text, image, table in ((s.heading, s.text, s.image, s.table) for s in sections):
         body += [f"<h2>{escape(heading)}</h2>", f"<p>{escape(text)}</p>"]
-        if image:
-            body.append(f"<img src='{escape(image)}' alt='{escape(heading)}'>")
+        shown = _shown(image, formats) if image else None
+        if shown and shown.endswith(".pdf"):  # a browser shows a PDF on its own, not in an <img>
+            body.append(f"<p><a href='{escape(shown)}'>{escape(heading)} (PDF)</a></p>")
+        elif shown:
+            body.append(f"<img src='{escape(shown)}' alt='{escape(heading)}'>")
         if table is not None:
             body.append(table.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="–", border=0))
     style = ("body{font-family:sans-serif;max-width:1400px;margin:2em auto;padding:0 1em}"

@@ -22,7 +22,7 @@ Example (a new section: one function and one registration):
     >>> paths = write_report("/tmp/doc-section", runs_frame(traces), [t.meta for t in traces],
     ...                      sections=("final", "final-regret-histogram"))
     >>> sorted(path.name for path in paths)
-    ['histogram.png', 'index.html', 'report.md']
+    ['histogram.png', 'index.html', 'report.md', 'report.tex']
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from nasbench.registry import Registry
 from nasbench.report import faithfulness
 from nasbench.report.anytime import STATISTICS, aggregate, anytime
 from nasbench.report.figures import plot_anytime, plot_critical_difference, plot_ecdf, plot_ranks
+from nasbench.report.latex import FIGURE_FORMATS
 from nasbench.report.ranks import average_rank
 from nasbench.report.robust import MAX_SEEDS, RESAMPLES
 from nasbench.report.stats import (
@@ -95,6 +96,8 @@ class ReportData:
     written: list[Path] = field(default_factory=list)
     #: per benchmark of a multi-objective study, its tables' fronts (``nasbench.pareto.FrontData``)
     fronts: Mapping[str, Any] = field(default_factory=dict)
+    #: the file formats of every figure (keys of :data:`FIGURE_FORMATS`), the first the one the page links
+    formats: tuple[str, ...] = ("png",)
     _curves: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def curves(self, x: str) -> pd.DataFrame:
@@ -113,12 +116,19 @@ class ReportData:
         return all(m.cost == "unit" and m.workers == 1 for m in metas)
 
     def save(self, figure: Figure, name: str) -> str:
-        """Write ``figure`` as ``out/name`` (fixed metadata, so the same study gives the same bytes)."""
-        path = self.out / name
-        figure.savefig(path, dpi=110, metadata={"Software": None})
+        """Write ``figure`` as ``out/name`` once in each of the report's ``formats`` (``name``'s suffix
+        replaced by each) and return the file name of the first: the page links that one.
+
+        Fixed metadata, so the same study gives the same bytes; in PDF and SVG the text stays text."""
+        stem = Path(name).with_suffix("").as_posix()
+        for extension in self.formats:
+            path = self.out / f"{stem}.{extension}"
+            metadata, rc = FIGURE_FORMATS[extension]
+            with plt.rc_context(dict(rc)):  # the fonts for this file only, never the caller's settings
+                figure.savefig(path, dpi=110, metadata=dict(metadata))
+            self.written.append(path)
         plt.close(figure)
-        self.written.append(path)
-        return name
+        return f"{stem}.{self.formats[0]}"
 
 
 SectionFunction = Callable[[ReportData], "Section | None"]

@@ -3,7 +3,7 @@
     nasbench compare [--preset NAME] [--benchmarks ...] [--strategies ...] [--seeds N]
                      [--evals N | --time S | --time-units U] [--workers K] [--jobs J]
                      [--executor local|ray] [--address ADDR] [--out reports/NAME]
-                     [--statistic median|mean] [--baseline STUDY]
+                     [--statistic median|mean] [--format png,pdf,svg] [--baseline STUDY]
 
 ``--preset`` runs a named study of :mod:`nasbench.study.presets` (its grid and its report sections);
 ``--benchmarks``, ``--seeds`` and a budget flag override the preset's.
@@ -66,6 +66,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                                                  "or reports/regression with --baseline)")
     parser.add_argument("--statistic", choices=("median", "mean"), default="median",
                         help="curve aggregation: median with quartiles, or mean with standard error")
+    parser.add_argument("--format", default="png", metavar="png,pdf,svg",
+                        help="figure formats, comma-separated (default png; PDF and SVG keep their text as text); "
+                             "OUT/report.tex holds the final-regret table as LaTeX either way")
     parser.add_argument("--baseline", type=Path, metavar="STUDY",
                         help="a baseline study file (or its directory): rerun its grid and fail on regressions")
     parser.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
@@ -86,6 +89,7 @@ def handler(args: argparse.Namespace) -> int:
         penalty=",".join(args.penalty) if args.penalty else None,  # repeated --penalty flags are one penalty
         preset=args.preset, baseline=args.baseline, out=args.out, executor=args.executor, jobs=args.jobs,
         address=args.address, progress=not args.no_progress, statistic=args.statistic, alpha=args.alpha,
+        formats=args.format,
         command="nasbench " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "nasbench compare"))
 
 

@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +65,7 @@ class Comparison:
     progress: bool = True
     statistic: str = "median"
     alpha: float = 0.05
+    formats: str | Sequence[str] = ("png",)  # the figures' formats, "png,pdf,svg" or a sequence
     command: str = ""  # the command line, for the report's header
 
 
@@ -84,6 +85,9 @@ def compare(request: Comparison) -> int:
     :data:`~nasbench.study.regression.EXIT_REGRESSION` on a regression, 130 (143) when interrupted (terminated)."""
     if not 0 < request.alpha < 1:
         raise NasbenchError(f"--alpha must lie strictly between 0 and 1, not {request.alpha}")
+    from nasbench.report.latex import figure_formats  # no matplotlib: the check comes at once
+
+    request = replace(request, formats=figure_formats(request.formats))  # checked before any run
     planned = plan_comparison(request)
     check_executor(request.executor, request.jobs, request.address)
     _check_out(planned.out)  # after every check, so that bad input leaves nothing on disk
@@ -170,7 +174,7 @@ def _report_settings(request: Comparison, planned: Planned) -> ReportSettings:
     preset = planned.preset
     return ReportSettings(sections=planned.sections, statistic=request.statistic, alpha=request.alpha,
                           command=request.command, time_budgets=preset.time_budgets if preset else (),
-                          area=preset.area if preset else None)
+                          area=preset.area if preset else None, formats=request.formats)
 
 
 def _interrupted(path: Path, interrupt: KeyboardInterrupt) -> int:
