@@ -78,9 +78,10 @@ def test_epochs_are_charged_their_cost_and_scored_by_the_table(name: str) -> Non
     assert len(frame) == 2 == len(told)  # one derived cell per epoch, epochs in sequence even with two workers
     cost = spy.inner.epoch_cost()
     assert np.allclose(frame["cost"], cost) and np.allclose(frame["start"], [0.0, cost])
-    valid = bench.table.metric(bench.search_metric)[:, 0, -1]
-    for result in told:
-        assert result.score == valid[bench.space.index(result.job.arch)]
+    valid = bench.table.metric(bench.search_metric)[:, :, -1]
+    column = {int(seed): i for i, seed in enumerate(bench.table.seeds)}
+    for result, seed in zip(told, frame["seed"]):  # the table's value at the seed the loop drew for the trial
+        assert result.score == valid[bench.space.index(result.job.arch), column[int(seed)]]
 
 
 @pytest.mark.parametrize("name", LIVE)

@@ -35,13 +35,11 @@ def test_reduced_twin_nsga2_beats_random_search_and_matches_its_peers(name: str)
 
 
 def test_reduced_twin_netadapt_against_random_search() -> None:
-    """5 seeds on nb201-mnist1d: netadapt's kept networks beat as many random final-fidelity evaluations,
-    but random search given all of netadapt's evaluations (short-fidelity proposals too) is better."""
+    """5 seeds on nb201-mnist1d: random search given all of netadapt's evaluations (short-fidelity
+    proposals too) is better than netadapt's kept networks, by more than the seeds' spread."""
     records = netadapt_runs("nb201-mnist1d", 5)
-    ours, equal_final, equal_evals = (np.mean([r[key] for r in records])
-                                      for key in ("netadapt", "rs_final_evals", "rs_evals"))
-    assert ours < equal_final
-    assert ours > equal_evals
+    ours, equal_evals = (np.array([r[key] for r in records]) for key in ("netadapt", "rs_evals"))
+    assert ours.mean() - equal_evals.mean() > 2 * ours.std()
 
 
 def _p_less(a: np.ndarray, b: np.ndarray) -> float:
@@ -77,9 +75,9 @@ def test_full_study_on_cora_and_citeseer(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["mlp-mnist1d", "nb201-mnist1d"])
 def test_full_netadapt_against_random_search(name: str) -> None:
-    """30 seeds: netadapt does not beat random search at equal evaluations (it loses; README)."""
+    """30 seeds: netadapt does not beat random search at equal evaluations (it loses; README). (On the first,
+    one-seed nb201 table its kept networks beat as many random final-fidelity evaluations; on the 3-seed
+    table they do not, p = 0.82.)"""
     records = netadapt_runs(name, 30)
     ours = np.array([r["netadapt"] for r in records])
     assert _p_less(np.array([r["rs_evals"] for r in records]), ours) < 0.05  # random search is better
-    if name == "nb201-mnist1d":  # its kept networks beat as many random final-fidelity evaluations
-        assert _p_less(ours, np.array([r["rs_final_evals"] for r in records])) < 0.05

@@ -18,7 +18,7 @@ Example:
     >>> paths = write_report("/tmp/doc-pareto", runs_frame(traces), [t.meta for t in traces],
     ...                      sections=PARETO_SECTIONS, fronts=fronts)
     >>> sorted(path.name for path in paths)
-    ['hv_regret.png', 'index.html', 'pareto_fronts.png', 'report.md']
+    ['hv_regret.png', 'index.html', 'pareto_fronts.png', 'report.md', 'report.tex']
 """
 
 from __future__ import annotations
