@@ -132,3 +132,17 @@ def test_report_package_runs_no_strategy_and_no_process_pool():
     offenders = [f"{path.relative_to(REPO)}:{number}" for path in sorted((REPO / "nasbench" / "report").glob("*.py"))
                  for number, line in enumerate(path.read_text().splitlines(), 1) if imports.search(line)]
     assert not offenders, offenders
+
+
+def test_the_final_section_names_strategies_that_equal_random_search(tmp_path):
+    # ga's population (100) and nsga2's exceed a 30-evaluation budget: both are random search there
+    from nasbench.simulate import run as simulate_run
+
+    traces = [simulate_run(name, "nbgraph-cora", seed=seed, max_evals=30)
+              for name in ("rs", "ga", "rea") for seed in range(3)]
+    write_report(tmp_path, runs_frame(traces), [t.meta for t in traces], sections=("final",))
+    text = (tmp_path / "report.md").read_text()
+    assert "Identical to rs: ga on nbgraph-cora" in text and "rea on" not in text
+    short = [simulate_run(name, "nbgraph-cora", seed=seed, max_evals=30) for name in ("rs", "rea") for seed in range(3)]
+    write_report(tmp_path / "b", runs_frame(short), [t.meta for t in short], sections=("final",))
+    assert "Identical to" not in (tmp_path / "b" / "report.md").read_text()

@@ -218,6 +218,51 @@ def ranks(report: ReportData) -> Section:
                    image=report.save(figure, "ranks.png"))
 
 
+def same_as_baseline(runs: pd.DataFrame, baseline: str = BASELINE) -> dict[str, list[str]]:
+    """Per benchmark, the strategies whose every run steps exactly as ``baseline``'s run of the same seed
+    (the same incumbent changes at the same evaluations, times and regrets): at this budget they are
+    random search (a population at least the budget, say).
+
+        >>> steps = pd.DataFrame({"benchmark": "b", "strategy": ["rs", "rs", "ga", "ga", "rea", "rea"],
+        ...                       "seed": 0, "evaluation": [1, 4] * 3, "time": [1.0, 4.0] * 3,
+        ...                       "regret": [0.5, 0.2, 0.5, 0.2, 0.5, 0.1]})
+        >>> same_as_baseline(steps)
+        {'b': ['ga']}
+    """
+    keys, columns = ["benchmark", "strategy", "seed"], ["evaluation", "time", "regret"]
+    frame = runs[keys + columns].sort_values(keys + ["evaluation"], kind="stable")
+    frame = frame.assign(step=frame.groupby(keys, sort=False).cumcount())
+    base = frame[frame["strategy"] == baseline].drop(columns="strategy")
+    if base.empty:
+        return {}
+    merged = frame[frame["strategy"] != baseline].merge(base, on=["benchmark", "seed", "step"], how="left",
+                                                        suffixes=("", "_base"))
+    equal = {c: (merged[c] == merged[f"{c}_base"]).to_numpy() for c in columns}
+    both_missing = merged["regret"].isna().to_numpy() & merged["regret_base"].isna().to_numpy()
+    same = equal["evaluation"] & equal["time"] & (equal["regret"] | both_missing)
+    steps = merged.assign(same=same).groupby(keys, sort=True).agg(same=("same", "all"), steps=("step", "size"))
+    base_steps = base.groupby(["benchmark", "seed"]).size().rename("base_steps")
+    steps = steps.join(base_steps, on=["benchmark", "seed"])
+    steps["same"] &= steps["steps"] == steps["base_steps"]
+    found: dict[str, list[str]] = {}
+    for (benchmark, strategy), identical in steps.groupby(level=[0, 1])["same"].all().items():
+        if identical:
+            found.setdefault(str(benchmark), []).append(str(strategy))
+    return found
+
+
+def _same_as_baseline_text(runs: pd.DataFrame) -> str:
+    found = same_as_baseline(runs)
+    if not found:
+        return ""
+    tables: dict[tuple[str, ...], list[str]] = {}  # one clause per set of strategies, naming its benchmarks
+    for benchmark, strategies in sorted(found.items()):
+        tables.setdefault(tuple(strategies), []).append(benchmark)
+    named = "; ".join(f"{', '.join(names)} on {', '.join(benchmarks)}" for names, benchmarks in tables.items())
+    return (f" Identical to {BASELINE}: {named} (every run steps exactly as {BASELINE}'s run of the same seed: at "
+            "this budget the strategy is random search, for example a population at least the budget).")
+
+
 @section("final")
 def final_regret(report: ReportData) -> Section:
     return Section("Final test regret", f"Per benchmark, sorted by mean; iqm: interquartile mean with its 95 % "
@@ -227,7 +272,8 @@ def final_regret(report: ReportData) -> Section:
                    "that a run of this strategy ends with lower regret than one of the other (0.5 = no difference; "
                    "0.56 / 0.64 / 0.71 small / medium / large). seeds: seeds per strategy a two-sided rank-sum test "
                    f"of that effect needs for 80 % power at alpha {report.alpha} (Noether 1987; {MAX_SEEDS} means "
-                   "no effect to detect).", table=final_table(report.finals, alpha=report.alpha))
+                   "no effect to detect)." + _same_as_baseline_text(report.runs),
+                   table=final_table(report.finals, alpha=report.alpha))
 
 
 @section("faithfulness")
