@@ -122,3 +122,22 @@ def test_regression_needs_every_baseline_cell():
     old = _final({"rs": [0.1, 0.2], "rea": [0.1, 0.2]})
     with pytest.raises(NasbenchError, match="lacks rea"):
         regression(old, old[old.strategy == "rs"])
+
+
+def test_nemenyi_is_read_only_after_friedman_rejects():
+    import matplotlib.pyplot as plt
+
+    from nasbench.report.figures import plot_critical_difference
+
+    clear = pd.concat([_final({"a": [0.0], "b": [0.1], "c": [0.2]}, benchmark=f"x{i}") for i in range(6)])
+    mixed = pd.concat([_final({"a": [0.0], "b": [0.1], "c": [0.2]}, benchmark="x0"),
+                       _final({"a": [0.2], "b": [0.0], "c": [0.1]}, benchmark="x1"),
+                       _final({"a": [0.1], "b": [0.2], "c": [0.0]}, benchmark="x2")])
+    for final, applies in ((clear, True), (mixed, False)):
+        result = critical_difference(final)
+        assert result.post_hoc_applies is applies and (result.p_value < result.alpha) is applies
+        figure, ax = plt.subplots()
+        plot_critical_difference(result, ax)
+        bars = [c for c in ax.collections if np.allclose(c.get_colors()[0][:3], (0.839, 0.153, 0.157), atol=0.01)]
+        assert bool(bars) is applies and ("does not apply" in ax.get_title()) is not applies
+        plt.close(figure)

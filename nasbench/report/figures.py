@@ -187,14 +187,18 @@ def plot_critical_difference(result: CriticalDifference, ax: Axes) -> Axes:
         ax.plot([rank, rank, end], [0, level, level], color="black", linewidth=0.8)
         ax.text(end, level, f"{name} ({rank:.2f}) " if best_side else f" ({rank:.2f}) {name}",
                 ha="right" if best_side else "left", va="center", fontsize=9)
+    friedman = (f"Friedman p = {result.p_value:.3g}" if np.isfinite(result.p_value)
+                else "Friedman test needs >= 3 strategies and >= 2 benchmarks")
+    if not result.post_hoc_applies:  # Nemenyi is read only after Friedman rejects: the ranks alone
+        ax.set_title(f"Average ranks, N = {result.n_blocks} benchmarks; {friedman}: no difference shown at alpha "
+                     f"{result.alpha}, so Nemenyi's critical difference does not apply", fontsize=9)
+        return ax
     for depth, clique in enumerate(result.groups()):
         low, high = result.ranks[list(clique)].min(), result.ranks[list(clique)].max()
         ax.hlines(-0.2 - 0.1 * depth, low - 0.03, high + 0.03, color="tab:red", linewidth=3)
     cd = result.critical_difference
     ax.hlines(0.8, 1, 1 + cd, color="black", linewidth=1.5)
     ax.text(1 + cd / 2, 0.88, f"CD = {cd:.2f}", ha="center", va="bottom", fontsize=9)
-    friedman = (f"Friedman p = {result.p_value:.3g}" if np.isfinite(result.p_value)
-                else "Friedman test needs >= 3 strategies and >= 2 benchmarks")
     ax.set_title(f"Nemenyi critical difference (alpha {result.alpha}), N = {result.n_blocks} benchmarks; {friedman}",
                  fontsize=9)
     return ax

@@ -321,7 +321,9 @@ def critical_difference_diagram(report: ReportData) -> Section | None:
         plot_critical_difference(cd, ax)
     figure.subplots_adjust(left=0.02, right=0.98, top=1 - 0.35 / sum(heights), bottom=0.02, hspace=0.35)
     diagrams = [f"{len(cd.ranks)} strategies across {cd.n_blocks} benchmarks: Friedman chi-square "
-                f"{cd.statistic:.3g}, p = {cd.p_value:.3g}, Nemenyi CD = {cd.critical_difference:.3g}" for cd in drawn]
+                f"{cd.statistic:.3g}, p = {cd.p_value:.3g}, "
+                + (f"Nemenyi CD = {cd.critical_difference:.3g}" if cd.post_hoc_applies else
+                   "not significant, so Nemenyi's test does not apply and no bars are drawn") for cd in drawn]
     scope = ("" if len(drawn) == 1 and not left else
              " Not every strategy ran on every benchmark (multi-fidelity strategies, for one, run only on tables with "
              "several fidelities), so the first diagram ranks the strategies that ran on all of them and the "

@@ -163,6 +163,12 @@ class CriticalDifference:
     critical_difference: float
     alpha: float
 
+    @property
+    def post_hoc_applies(self) -> bool:
+        """Whether the Nemenyi comparison may be read: only after the Friedman test rejects equal ranks
+        (Demšar 2006); with two strategies, or p >= alpha, the diagram shows the ranks alone."""
+        return math.isfinite(self.p_value) and self.p_value < self.alpha
+
     def groups(self) -> list[tuple[str, ...]]:
         """Maximal runs of strategies (in rank order) whose ranks differ by less than the CD."""
         names, values = list(self.ranks.index), self.ranks.to_numpy()
