@@ -76,7 +76,8 @@ def across_benchmarks(report: ReportData) -> Section:
 
 @section("performance-profile")
 def profile(report: ReportData) -> Section:
-    """Performance profiles: the fraction of runs at or below each normalised regret."""
+    """Run-score distributions (rliable's "performance profiles"): the fraction of runs at or below each
+    normalised regret, an ECDF; not Dolan and Moré's profile of ratios to the best solver."""
     curves = performance_profile(report.finals, THRESHOLDS)
     figure, ax = plt.subplots(figsize=(6.4, 4.0))
     for index, (strategy, curve) in enumerate(curves.groupby("strategy", sort=True)):
@@ -88,7 +89,8 @@ def profile(report: ReportData) -> Section:
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, fontsize="small", loc="lower right")
     figure.subplots_adjust(left=0.12, right=0.97, top=0.95, bottom=0.14)
-    return Section("Performance profiles", "Fraction of runs whose final test regret, normalised per benchmark "
+    return Section("Run-score distributions", "Fraction of runs whose final test regret, normalised per benchmark "
                    "by the largest final regret there, is at most τ; each benchmark weighs the same (higher and "
-                   "further left is better; Agarwal et al. 2021).",
+                   "further left is better). This is the empirical distribution of normalised regret that Agarwal "
+                   "et al. 2021 call a performance profile, not Dolan and Moré's profile of ratios to the best.",
                    image=report.save(figure, "performance_profile.png"))
